@@ -1,0 +1,34 @@
+namespace Netlab.Data;
+
+public enum RunStatus { Running, Succeeded, Failed, Cancelled, Interrupted }
+
+/// <summary>One probe run: what was asked, how it ended, and its summary.</summary>
+public sealed class RunEntity
+{
+    public Guid Id { get; set; }
+    public required string Lab { get; set; }
+    public required string Probe { get; set; }
+    public required string TargetHost { get; set; }
+    public required string TargetAddress { get; set; }
+    public int TargetPort { get; set; }
+    /// <summary>The validated options as JSON (camelCase), exactly as the probe ran with them.</summary>
+    public required string OptionsJson { get; set; }
+    public RunStatus Status { get; set; }
+    /// <summary>Why a run failed or was interrupted, in words a user can act on.</summary>
+    public string? Error { get; set; }
+    /// <summary>The run's final Summary event as JSON, when it produced one.</summary>
+    public string? SummaryJson { get; set; }
+    public int EventCount { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+}
+
+/// <summary>One event of a run, stored as the same JSON the API and the hub send.</summary>
+public sealed class RunEventEntity
+{
+    public Guid RunId { get; set; }
+    public long Seq { get; set; }
+    public required string Kind { get; set; }
+    public DateTime Timestamp { get; set; }
+    public required string Json { get; set; }
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Reflection;
+
+namespace Netlab.Labs.Core;
+
+/// <summary>A lab as the portal offers it: what server and probe it has and how to build them.</summary>
+public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, ProbeKind? Probe);
+
+/// <summary>A kind of lab server: its options type and how to build one from validated options.</summary>
+public sealed record ServerKind(string Id, Type OptionsType, Func<object, IPEndPoint, EventStream, ILabServer> Create)
+{
+    public IReadOnlyList<OptionField> Options { get; } = OptionField.Describe(OptionsType);
+}
+
+/// <summary>A kind of probe: its options type and how to build one from validated options.</summary>
+public sealed record ProbeKind(string Id, Type OptionsType, Func<object, IProbe> Create)
+{
+    public IReadOnlyList<OptionField> Options { get; } = OptionField.Describe(OptionsType);
+}
+
+/// <summary>One option as a form or a script sees it: name, type, default, range, meaning.</summary>
+public sealed record OptionField(string Name, string Type, object? Default, double? Min, double? Max, IReadOnlyList<string>? Values, string? Description)
+{
+    public static IReadOnlyList<OptionField> Describe(Type optionsType)
+    {
+        var defaults = Activator.CreateInstance(optionsType);
+        return optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead)
+            .Select(p =>
+            {
+                var range = p.GetCustomAttribute<RangeAttribute>();
+                var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+                return new OptionField(
+                    JsonName(p.Name),
+                    TypeName(type),
+                    type.IsEnum ? p.GetValue(defaults)?.ToString() : p.GetValue(defaults),
+                    range is null ? null : Convert.ToDouble(range.Minimum, System.Globalization.CultureInfo.InvariantCulture),
+                    range is null ? null : Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture),
+                    type.IsEnum ? Enum.GetNames(type) : null,
+                    p.GetCustomAttribute<DescriptionAttribute>()?.Description);
+            })
+            .ToList();
+    }
+
+    /// <summary>Validates options with their data annotations; returns errors by camelCase field name.</summary>
+    public static Dictionary<string, string[]> Validate(object options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results
+            .SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(m =>
+                (Member: JsonName(m), Message: m.Length == 0 ? r.ErrorMessage ?? "invalid" : (r.ErrorMessage ?? "invalid").Replace(m, JsonName(m)))))
+            .GroupBy(x => x.Member)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray());
+    }
+
+    private static string JsonName(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+
+    private static string TypeName(Type type) => type switch
+    {
+        _ when type.IsEnum => "enum",
+        _ when type == typeof(int) || type == typeof(long) => "integer",
+        _ when type == typeof(double) || type == typeof(float) => "number",
+        _ when type == typeof(bool) => "boolean",
+        _ => "string",
+    };
+}

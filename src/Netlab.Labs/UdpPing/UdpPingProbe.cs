@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.UdpPing;
+
+/// <summary>
+/// The assignment's ping client: sends <c>Ping seq time</c> for seq 1..count, waits up to the
+/// timeout for the reply to that sequence, and reports each RTT or "Request timed out".
+/// A reply to an earlier sequence that arrives while waiting is reported as late (or duplicate),
+/// never mistaken for the current one. Ends with iputils-style statistics.
+/// </summary>
+public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
+{
+    private const int MaxDatagram = 65_527;
+
+    public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(target.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        // Connected: the kernel keeps out datagrams from other senders and reports ICMP
+        // "port unreachable" from the target as ConnectionRefused on the next receive.
+        socket.Connect(target.EndPoint);
+        events.Emit(new LogLine(LogSeverity.Info,
+            $"PING {target} from {socket.LocalEndPoint}: {options.Count} pings, timeout {options.TimeoutMs} ms, interval {options.IntervalMs} ms"));
+
+        var session = new Session(socket, target, options, events);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            for (var sequence = 1; sequence <= options.Count; sequence++)
+            {
+                var sentAt = await session.SendAsync(sequence, cancellationToken).ConfigureAwait(false);
+                if (sequence < options.Count && options.IntervalMs > 0)
+                {
+                    var wait = TimeSpan.FromMilliseconds(options.IntervalMs) - Stopwatch.GetElapsedTime(sentAt);
+                    if (wait > TimeSpan.Zero)
+                        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            // Like ping on Ctrl-C: the statistics so far are reported even when cancelled.
+            events.Emit(session.Statistics.ToSummary(target.ToString(), Stopwatch.GetElapsedTime(started)));
+        }
+    }
+
+    private sealed class Session(Socket socket, ProbeTarget target, UdpPingProbeOptions options, IEventSink events)
+    {
+        private readonly long[] sentAt = new long[options.Count + 1];
+        private readonly bool[] answered = new bool[options.Count + 1];
+        private readonly byte[] buffer = new byte[MaxDatagram];
+        private readonly string from = target.Address.ToString();
+
+        public PingStatistics Statistics { get; } = new();
+
+        /// <summary>Sends one ping and waits for its fate; returns its send timestamp.</summary>
+        public async Task<long> SendAsync(int sequence, CancellationToken cancellationToken)
+        {
+            var payload = UdpPingMessage.Format(sequence, DateTimeOffset.UtcNow);
+            sentAt[sequence] = Stopwatch.GetTimestamp();
+            Statistics.Sent();
+            try
+            {
+                await socket.SendAsync(payload, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                Report(await AwaitReplyAsync(sequence, cancellationToken).ConfigureAwait(false));
+            }
+            catch (SocketException e) when (IsUnreachable(e))
+            {
+                Report(new RttSample(sequence, RttOutcome.Unreachable, null, Describe(e), from));
+            }
+            return sentAt[sequence];
+        }
+
+        private async Task<RttSample> AwaitReplyAsync(int sequence, CancellationToken cancellationToken)
+        {
+            var deadline = sentAt[sequence] + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            while (true)
+            {
+                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (remaining <= TimeSpan.Zero)
+                    return new RttSample(sequence, RttOutcome.Timeout, null, null, null);
+                timeout.CancelAfter(remaining);
+                int length;
+                try
+                {
+                    length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return new RttSample(sequence, RttOutcome.Timeout, null, null, null);
+                }
+                var receivedAt = Stopwatch.GetTimestamp();
+                var reply = buffer.AsSpan(0, length);
+                if (!UdpPingMessage.TryParse(reply, out var message) || message.Sequence > options.Count)
+                {
+                    events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply that is not a ping echo: \"{UdpPingMessage.Preview(reply)}\""));
+                    continue;
+                }
+                var replySequence = message.Sequence;
+                var rtt = Stopwatch.GetElapsedTime(sentAt[replySequence], receivedAt).TotalMilliseconds;
+                var text = UdpPingMessage.Preview(reply, 200);
+                if (replySequence == sequence)
+                    return new RttSample(sequence, RttOutcome.Reply, rtt, text, from);
+                if (replySequence < sequence)
+                {
+                    Report(new RttSample(replySequence, answered[replySequence] ? RttOutcome.Duplicate : RttOutcome.Late, rtt, text, from));
+                    continue;
+                }
+                events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply to ping {replySequence}, which was not sent yet: \"{text}\""));
+            }
+        }
+
+        private void Report(RttSample sample)
+        {
+            if (sample.Outcome is RttOutcome.Reply or RttOutcome.Late)
+                answered[sample.Sequence] = true;
+            Statistics.Add(sample);
+            events.Emit(sample);
+        }
+
+        private static bool IsUnreachable(SocketException e) => e.SocketErrorCode is
+            SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
+
+        private static string Describe(SocketException e) => e.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused or SocketError.ConnectionReset => "Destination port unreachable (nothing listening there)",
+            SocketError.HostUnreachable => "Destination host unreachable",
+            SocketError.NetworkUnreachable => "Destination network unreachable",
+            _ => e.Message,
+        };
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Netlab.Data;
+using Netlab.Labs.Core;
+using Netlab.Web.Hosting;
+using Netlab.Web.Runs;
+
+namespace Netlab.Web.Api;
+
+public static class RunsApi
+{
+    public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runs").WithTags("Runs");
+        api.MapPost("/", StartAsync)
+            .WithSummary("Starts a probe run in the background; follow it with /events/stream or the /hubs/runs hub.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/", ListAsync)
+            .WithSummary("Runs, newest first, optionally filtered by lab and status.");
+        api.MapGet("/{id:guid}", (Guid id, RunStore store, CancellationToken ct) => store.GetAsync(id, ct))
+            .WithSummary("One run: status (Running, Succeeded, Failed, Cancelled, Interrupted) and summary.")
+            .Produces<RunDto>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id:guid}/events", EventsAsync)
+            .WithSummary("The run's events in order, each with seq, timestamp, kind and its fields.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/{id:guid}/events/stream", StreamAsync)
+            .WithSummary("The run's events as Server-Sent Events (event type = kind, id = seq), live until the run ends.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:guid}/cancel", CancelAsync)
+            .WithSummary("Cancels a running run. 409 when it is not running.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return api;
+    }
+
+    private static async Task<Accepted<RunDto>> StartAsync([FromBody] StartRunRequest request, RunCoordinator coordinator, CancellationToken cancellationToken)
+    {
+        var run = await coordinator.StartAsync(request, cancellationToken);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", run);
+    }
+
+    private static async Task<Ok<IReadOnlyList<RunDto>>> ListAsync(RunStore store, CancellationToken cancellationToken,
+        string? lab = null, RunStatus? status = null, int limit = 100)
+    {
+        if (limit is < 1 or > 1000)
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        return TypedResults.Ok(await store.ListAsync(lab, status, limit, cancellationToken));
+    }
+
+    private static async Task<IResult> EventsAsync(Guid id, RunStore store, CancellationToken cancellationToken)
+    {
+        // Stored JSON is written as is: it already has the shape every consumer reads.
+        var events = await store.StoredEventsAsync(id, cancellationToken);
+        return Results.Text("[" + string.Join(",", events) + "]", "application/json");
+    }
+
+    private static async Task<IResult> StreamAsync(Guid id, RunStore store, CancellationToken cancellationToken)
+    {
+        await store.GetAsync(id, cancellationToken); // 404 before the stream starts
+        return TypedResults.ServerSentEvents(Items(store.FollowAsync(id, cancellationToken)));
+
+        static async IAsyncEnumerable<SseItem<JsonElement>> Items(IAsyncEnumerable<LabEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var e in events.WithCancellation(cancellationToken))
+                yield return new SseItem<JsonElement>(LabJson.ToElement(e), LabJson.KindOf(e)) { EventId = e.Seq.ToString() };
+        }
+    }
+
+    private static async Task<Accepted<RunDto>> CancelAsync(Guid id, RunCoordinator coordinator, RunStore store, CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(id, cancellationToken);
+        if (!coordinator.Cancel(id))
+            throw new ProblemException(StatusCodes.Status409Conflict, "Run not running", $"Run {id} is {run.Status}; only a running run can be cancelled.");
+        return TypedResults.Accepted($"/api/runs/{id}", run);
+    }
+}

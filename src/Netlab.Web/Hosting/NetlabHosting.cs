@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Netlab.Data;
+using Netlab.Labs.Core;
+using Netlab.Web.Api;
+using Netlab.Web.Components;
+using Netlab.Web.Data;
+using Netlab.Web.Hubs;
+using Netlab.Web.Runs;
+using Netlab.Web.Servers;
+using Radzen;
+
+namespace Netlab.Web.Hosting;
+
+public static class NetlabHosting
+{
+    /// <summary>Everything the portal needs: store, run pipeline, servers, API, hub, UI.</summary>
+    public static WebApplicationBuilder AddNetlab(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var section = builder.Configuration.GetSection(NetlabOptions.Section);
+        services.AddOptions<NetlabOptions>().Bind(section)
+            .Validate(o => System.Net.IPAddress.TryParse(o.Servers.BindAddress, out _), "Netlab:Servers:BindAddress must be an IP address.")
+            .ValidateOnStart();
+
+        var dataDirectory = Path.GetFullPath(section.Get<NetlabOptions>()?.DataDirectory ?? new NetlabOptions().DataDirectory, builder.Environment.ContentRootPath);
+        Directory.CreateDirectory(dataDirectory);
+        services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
+            $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
+            sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));
+
+        // Order matters: hosted services start in registration order and stop in reverse,
+        // so the database is migrated before anything runs, and runs stop before servers.
+        services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<ServerManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
+        services.AddSingleton<RunCoordinator>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<TargetPolicy>();
+
+        services.ConfigureHttpJsonOptions(o => LabJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "Netlab API", Version = "v1", Description = "Everything the Netlab portal does, for scripts." }));
+        services.AddSignalR().AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
+        services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>();
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddRadzenComponents();
+        return builder;
+    }
+
+    public static WebApplication MapNetlab(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapBlazorWebScript();
+        app.MapLabsApi();
+        app.MapServersApi();
+        app.MapRunsApi();
+        app.MapHub<RunsHub>("/hubs/runs");
+        app.MapHealthChecks("/healthz");
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Netlab.Web.Hosting;
+
+/// <summary>The "Netlab" configuration section (appsettings.json, environment Netlab__...).</summary>
+public sealed class NetlabOptions
+{
+    public const string Section = "Netlab";
+
+    /// <summary>Folder of the SQLite database; relative paths are under the content root. Ignored by git.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public ProbeSettings Probes { get; set; } = new();
+
+    public ServerSettings Servers { get; set; } = new();
+
+    public sealed class ProbeSettings
+    {
+        /// <summary>
+        /// Hosts probes may target: "loopback" (127.0.0.0/8 and ::1), an IP address, a CIDR block
+        /// such as 10.0.0.0/8, or a host name (allowed when it resolves only to allowed addresses
+        /// or is listed by name).
+        /// </summary>
+        public List<string> AllowedHosts { get; set; } = ["loopback"];
+    }
+
+    public sealed class ServerSettings
+    {
+        /// <summary>Address lab servers bind to. Loopback unless configured (e.g. 0.0.0.0 in a container).</summary>
+        public string BindAddress { get; set; } = "127.0.0.1";
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Netlab.Labs.Core;
+using Netlab.Web.Runs;
+using Netlab.Web.Servers;
+
+namespace Netlab.Web.Hubs;
+
+/// <summary>
+/// /hubs/runs: follow runs and servers live from outside the portal.
+/// <list type="bullet">
+/// <item><c>JoinRun(id)</c>: joins the run's group; new events arrive as "event" (one event),
+/// the end as "runEnded" (the run). <c>JoinServer(id)</c>: "events" (a batch of server events).</item>
+/// <item><c>StreamRun(id)</c>: a stream of every event of the run from the first, live until it ends.</item>
+/// </list>
+/// Events have the same JSON as GET /api/runs/{id}/events.
+/// </summary>
+public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
+{
+    public static string RunGroup(Guid id) => $"run:{id}";
+
+    public static string ServerGroup(Guid id) => $"server:{id}";
+
+    public async Task JoinRun(Guid id)
+    {
+        try
+        {
+            await runs.GetAsync(id, Context.ConnectionAborted);
+        }
+        catch (Hosting.ProblemException e)
+        {
+            throw new HubException(e.Message);
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, RunGroup(id));
+    }
+
+    public Task LeaveRun(Guid id) => Groups.RemoveFromGroupAsync(Context.ConnectionId, RunGroup(id));
+
+    public async Task JoinServer(Guid id)
+    {
+        try
+        {
+            servers.Get(id);
+        }
+        catch (Hosting.ProblemException e)
+        {
+            throw new HubException(e.Message);
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, ServerGroup(id));
+    }
+
+    public Task LeaveServer(Guid id) => Groups.RemoveFromGroupAsync(Context.ConnectionId, ServerGroup(id));
+
+    public async IAsyncEnumerable<JsonElement> StreamRun(Guid id, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in runs.FollowAsync(id, cancellationToken))
+            yield return LabJson.ToElement(e);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Netlab.Data;
+using Netlab.Labs;
+using Netlab.Labs.Core;
+using Netlab.Web.Hosting;
+using Netlab.Web.Hubs;
+
+namespace Netlab.Web.Runs;
+
+/// <summary>
+/// Starts probes in the background and carries each run's events to where they go:
+/// probe -> event channel -> (a) the run's live feed (Blazor, SSE, hub streams) and SignalR group,
+/// (b) the store, in batches -> (c) the run's status and summary when it ends.
+/// Nothing here knows a particular lab: every probe goes through the same path.
+/// </summary>
+public sealed class RunCoordinator(
+    IDbContextFactory<NetlabDbContext> contexts,
+    TargetPolicy targets,
+    IHubContext<RunsHub> hub,
+    ILogger<RunCoordinator> logger) : IHostedService
+{
+    private const int MaxBatch = 256;
+
+    private readonly ConcurrentDictionary<Guid, ActiveRun> active = new();
+    private readonly CancellationTokenSource shutdown = new();
+
+    /// <summary>Raised when a run starts or ends, for lists that update live.</summary>
+    public event Action<RunChange>? RunChanged;
+
+    public EventFeed? FindLive(Guid id) => active.TryGetValue(id, out var run) ? run.Feed : null;
+
+    public async Task<RunDto> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
+    {
+        var kind = LabCatalog.FindProbe(request.Probe)
+            ?? throw ProblemException.BadRequest(request.Probe is null
+                ? "probe is required."
+                : $"Unknown probe '{request.Probe}'. Known probes: {string.Join(", ", LabCatalog.All.Where(l => l.Probe is not null).Select(l => l.Probe!.Id))}.");
+        var options = LabOptionsBinder.Bind(kind.OptionsType, request.Options);
+        if (request.Target is null)
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
+        var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken);
+        var probe = kind.Create(options);
+
+        var entity = new RunEntity
+        {
+            Id = Guid.CreateVersion7(),
+            Lab = LabCatalog.LabOfProbe(kind.Id)!.Id,
+            Probe = kind.Id,
+            TargetHost = target.Host,
+            TargetAddress = target.Address.ToString(),
+            TargetPort = target.Port,
+            OptionsJson = JsonSerializer.Serialize(options, kind.OptionsType, LabJson.Options),
+            Status = RunStatus.Running,
+            CreatedAt = DateTime.UtcNow,
+        };
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            db.Runs.Add(entity);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var run = new ActiveRun(entity, new EventStream(entity.Id.ToString()), new EventFeed(),
+            CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token));
+        active[entity.Id] = run;
+        run.Completion = Task.Run(() => ExecuteAsync(run, probe, target), CancellationToken.None);
+        var dto = RunDto.From(entity);
+        RunChanged?.Invoke(new RunChange(dto));
+        return dto;
+    }
+
+    /// <summary>Asks a running run to stop; false when it is not running.</summary>
+    public bool Cancel(Guid id)
+    {
+        if (!active.TryGetValue(id, out var run))
+            return false;
+        try
+        {
+            run.Cancellation.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // it ended meanwhile
+        }
+    }
+
+    private async Task ExecuteAsync(ActiveRun run, IProbe probe, ProbeTarget target)
+    {
+        var pump = PumpAsync(run);
+        var entity = run.Entity;
+        try
+        {
+            await probe.RunAsync(target, run.Events, run.Cancellation.Token);
+            entity.Status = RunStatus.Succeeded;
+        }
+        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)
+        {
+            entity.Status = shutdown.IsCancellationRequested ? RunStatus.Interrupted : RunStatus.Cancelled;
+            entity.Error = shutdown.IsCancellationRequested ? "The portal shut down while this run was in progress." : "Cancelled by the user.";
+        }
+        catch (LabException e)
+        {
+            entity.Status = RunStatus.Failed;
+            entity.Error = e.Message;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Run {RunId} ({Probe}) failed", entity.Id, entity.Probe);
+            entity.Status = RunStatus.Failed;
+            entity.Error = $"{e.GetType().Name}: {e.Message}";
+        }
+        finally
+        {
+            run.Events.Complete();
+        }
+
+        try
+        {
+            var (count, summary) = await pump;
+            entity.EventCount = count;
+            entity.SummaryJson = summary is null ? null : RunDto.SummaryJson(summary);
+            entity.EndedAt = DateTime.UtcNow;
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+            db.Runs.Update(entity);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not store the end of run {RunId}", entity.Id);
+        }
+        finally
+        {
+            run.Feed.Complete();
+            active.TryRemove(entity.Id, out _);
+            run.Cancellation.Dispose();
+        }
+        var dto = RunDto.From(entity);
+        RunChanged?.Invoke(new RunChange(dto));
+        await hub.Clients.Group(RunsHub.RunGroup(entity.Id)).SendAsync("runEnded", dto);
+    }
+
+    /// <summary>Moves events from the probe's channel to the feed, the hub group and the store, in batches.</summary>
+    private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
+    {
+        var reader = run.Events.Reader;
+        var group = hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id));
+        var batch = new List<LabEvent>(MaxBatch);
+        var count = 0;
+        Summary? summary = null;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var e))
+                batch.Add(e);
+            var rows = batch.Select(e => new RunEventEntity
+            {
+                RunId = run.Entity.Id,
+                Seq = e.Seq,
+                Kind = LabJson.KindOf(e),
+                Timestamp = e.Timestamp.UtcDateTime,
+                Json = LabJson.Serialize(e),
+            }).ToList();
+            try
+            {
+                await using var db = await contexts.CreateDbContextAsync();
+                db.RunEvents.AddRange(rows);
+                await db.SaveChangesAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Could not store {Count} events of run {RunId}", rows.Count, run.Entity.Id);
+            }
+            count += rows.Count;
+            summary = batch.OfType<Summary>().LastOrDefault() ?? summary;
+            run.Feed.Publish(batch);
+            foreach (var row in rows)
+                await group.SendAsync("event", JsonDocument.Parse(row.Json).RootElement);
+        }
+        return (count, summary);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>On shutdown, runs in progress end as Interrupted, with their events stored.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await shutdown.CancelAsync();
+        await Task.WhenAll(active.Values.Select(r => r.Completion)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private sealed record ActiveRun(RunEntity Entity, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation)
+    {
+        public Task Completion { get; set; } = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Netlab.Data;
+using Netlab.Labs.Core;
+using Netlab.Web.Hosting;
+
+namespace Netlab.Web.Runs;
+
+/// <summary>Reads runs and their events: from the live feed while a run is going, from SQLite after.</summary>
+public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator)
+{
+    public async Task<IReadOnlyList<RunDto>> ListAsync(string? lab, RunStatus? status, int limit, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Runs.AsNoTracking();
+        if (!string.IsNullOrEmpty(lab))
+            query = query.Where(r => r.Lab == lab);
+        if (status is { } s)
+            query = query.Where(r => r.Status == s);
+        var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken);
+        return runs.Select(RunDto.From).ToList();
+    }
+
+    public async Task<RunDto> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
+            ?? throw ProblemException.NotFound("run", id);
+        return RunDto.From(run);
+    }
+
+    /// <summary>The run's stored events as their JSON, in order.</summary>
+    public async Task<IReadOnlyList<string>> StoredEventsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, cancellationToken))
+            throw ProblemException.NotFound("run", id);
+        return await db.RunEvents.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).Select(e => e.Json).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Every event of a run in order: while it runs, what it has emitted so far and then each
+    /// new event live until it ends; after it ended (or after a restart), what was stored.
+    /// </summary>
+    public async IAsyncEnumerable<LabEvent> FollowAsync(Guid id, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The feed is dropped only after every event and the final status are stored,
+        // so "not live" means the store already has everything.
+        if (coordinator.FindLive(id) is { } feed)
+        {
+            await foreach (var e in feed.FollowAsync(cancellationToken))
+                yield return e;
+            yield break;
+        }
+        foreach (var json in await StoredEventsAsync(id, cancellationToken))
+            if (LabJson.Deserialize(json) is { } e)
+                yield return e;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Netlab.Labs.Core;
+using Netlab.Web.Hosting;
+
+namespace Netlab.Web.Runs;
+
+/// <summary>
+/// Decides which hosts probes may reach (Netlab:Probes:AllowedHosts; default loopback only).
+/// The rule applies to the resolved address, so a name cannot smuggle in a forbidden address.
+/// </summary>
+public sealed class TargetPolicy(IOptionsMonitor<NetlabOptions> options)
+{
+    public async Task<ProbeTarget> ResolveAsync(string? host, int port, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(host))
+            throw Invalid("target.host", "target.host is required.");
+        host = host.Trim();
+        if (port is < 1 or > 65535)
+            throw Invalid("target.port", $"target.port must be between 1 and 65535 (got {port}).");
+
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            }
+            catch (SocketException e)
+            {
+                throw new ProblemException(StatusCodes.Status400BadRequest, "Unknown host", $"Cannot resolve host '{host}': {e.Message}");
+            }
+        }
+        var allowed = options.CurrentValue.Probes.AllowedHosts;
+        var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+        if (address is null || !IsAllowed(host, address, allowed))
+        {
+            var shown = address is null || address.ToString() == host ? host : $"{host} ({address})";
+            throw new ProblemException(StatusCodes.Status403Forbidden, "Target not allowed",
+                $"Probes may only target allowed hosts ({string.Join(", ", allowed)}); {shown} is not one of them. " +
+                "To allow it, add it to Netlab:Probes:AllowedHosts in appsettings.json " +
+                "(an address, a CIDR block such as 10.0.0.0/8, or a host name), or set the environment variable Netlab__Probes__AllowedHosts__1.",
+                extensions: new Dictionary<string, object?> { ["host"] = host, ["address"] = address?.ToString() });
+        }
+        return new ProbeTarget(host, address, port);
+    }
+
+    public static bool IsAllowed(string host, IPAddress address, IEnumerable<string> allowed)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        foreach (var rule in allowed)
+        {
+            if (rule.Equals("loopback", StringComparison.OrdinalIgnoreCase) && IPAddress.IsLoopback(address))
+                return true;
+            if (rule.Contains('/') && IPNetwork.TryParse(rule, out var network) && network.Contains(address))
+                return true;
+            if (IPAddress.TryParse(rule, out var single) && single.Equals(address))
+                return true;
+            if (rule.Equals(host, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    private static ProblemException Invalid(string field, string message) => ProblemException.Invalid(new Dictionary<string, string[]> { [field] = [message] });
+}
