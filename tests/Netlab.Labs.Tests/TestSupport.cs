@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Tests;
+
+/// <summary>Collects a probe's events the way the portal's consumers see them.</summary>
+public sealed class ListSink : IEventSink
+{
+    private readonly EventStream stream = new("test");
+    private readonly List<LabEvent> events = [];
+
+    public void Emit(LabEvent e)
+    {
+        stream.Emit(e);
+        while (stream.Reader.TryRead(out var stamped))
+            lock (events) events.Add(stamped);
+    }
+
+    public IReadOnlyList<LabEvent> Events { get { lock (events) return [.. events]; } }
+
+    public IReadOnlyList<T> Of<T>() where T : LabEvent => Events.OfType<T>().ToList();
+}
+
+public static class Loopback
+{
+    public static IPEndPoint AnyPort => new(IPAddress.Loopback, 0);
+
+    public static ProbeTarget Target(IPEndPoint endpoint) => new("127.0.0.1", IPAddress.Loopback, endpoint.Port);
+
+    /// <summary>Drains a server's events in the background, as the portal does, and keeps them.</summary>
+    public static Task<List<LabEvent>> DrainAsync(EventStream events) => Task.Run(async () =>
+    {
+        var all = new List<LabEvent>();
+        await foreach (var e in events.Reader.ReadAllAsync())
+            lock (all) all.Add(e);
+        return all;
+    });
+
+    /// <summary>Sends one datagram and waits for one reply, or null after the timeout.</summary>
+    public static async Task<byte[]?> ExchangeAsync(Socket client, IPEndPoint server, byte[] payload, int timeoutMs = 2000)
+    {
+        await client.SendToAsync(payload, SocketFlags.None, server);
+        var buffer = new byte[70_000];
+        using var timeout = new CancellationTokenSource(timeoutMs);
+        try
+        {
+            var result = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+            return buffer[..result.ReceivedBytes];
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public static Socket UdpClient()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(AnyPort);
+        return s;
+    }
+}
+
+/// <summary>A Python peer from tests/peers, run as a real process.</summary>
+public sealed class PythonPeer : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private PythonPeer(Process process) => this.process = process;
+
+    public static string PeerPath(string script) => Path.Combine(AppContext.BaseDirectory, "peers", script);
+
+    public static PythonPeer Start(string script, params string[] args)
+    {
+        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-u");
+        info.ArgumentList.Add(PeerPath(script));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return new PythonPeer(Process.Start(info) ?? throw new InvalidOperationException("python3 did not start"));
+    }
+
+    public Task<string?> ReadLineAsync() => process.StandardOutput.ReadLineAsync();
+
+    public async Task<(int ExitCode, string Output, string Error)> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var output = process.StandardOutput.ReadToEndAsync(cts.Token);
+        var error = process.StandardError.ReadToEndAsync(cts.Token);
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+}
