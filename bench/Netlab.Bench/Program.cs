@@ -1,0 +1,38 @@
+// The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
+// See BenchSettings.Usage, and bench/udp-ping.sh for how it is run.
+using Netlab.Bench;
+
+if (args is ["serve"])
+    return await ServeAsync();
+
+BenchSettings settings;
+try
+{
+    settings = BenchSettings.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchSettings.Usage);
+    return 2;
+}
+
+var progress = Console.Error;
+var started = DateTimeOffset.UtcNow;
+var python = await PythonPeers.LocateAsync(settings.Python, settings.PeersDirectory);
+progress.WriteLine($"Python {python.Version} at {python.Interpreter}");
+var rtt = await new RttBenchmark(settings, python, progress).RunAsync();
+var load = await new ThroughputBenchmark(settings, python, progress).RunAsync();
+Console.Out.Write(Report.Markdown(settings, python, started, rtt, load));
+return 0;
+
+// The Netlab server for the throughput runs, in a process of its own like the Python server.
+// It speaks the same start-up line as udp_pinger_server.py, and stops when its stdin ends,
+// which is also what happens if the benchmark dies.
+static async Task<int> ServeAsync()
+{
+    await using var server = await HostedPingServer.StartAsync();
+    Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
+    await Console.In.ReadToEndAsync();
+    return 0;
+}

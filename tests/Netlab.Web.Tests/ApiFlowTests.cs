@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Netlab.Web.Tests;
+
+public class ApiFlowTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task Labs_lists_the_udp_pinger_with_its_options_and_defaults()
+    {
+        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var lab = labs.Single(l => (string)l!["id"]! == "udp-ping")!;
+        Assert.Equal("udp-ping", (string)lab["server"]!["kind"]!);
+        Assert.Equal("udp-ping", (string)lab["probe"]!["kind"]!);
+        var lossRate = lab["server"]!["options"]!.AsArray().Single(o => (string)o!["name"]! == "lossRate")!;
+        Assert.Equal(0.3, (double)lossRate["default"]!);
+        Assert.Equal(1.0, (double)lossRate["max"]!);
+        var probeOptions = lab["probe"]!["options"]!.AsArray().ToDictionary(o => (string)o!["name"]!, o => o!["default"]);
+        Assert.Equal(10, (int)probeOptions["count"]!);
+        Assert.Equal(1000, (int)probeOptions["timeoutMs"]!);
+        Assert.Equal(0, (int)probeOptions["intervalMs"]!);
+    }
+
+    [Fact]
+    public async Task Start_a_server_run_the_probe_and_read_events_and_summary()
+    {
+        var server = await client.StartServerAsync(new { lossRate = 0.3, seed = 42 });
+        Assert.Equal("Running", (string)server["state"]!);
+        var port = (int)server["port"]!;
+        Assert.InRange(port, 1, 65535);
+
+        var run = await client.StartRunAsync(port, new { count = 10, timeoutMs = 300 });
+        Assert.Equal("Running", (string)run["status"]!);
+        var id = (string)run["id"]!;
+
+        var done = await client.WaitForRunAsync(id);
+        Assert.Equal("Succeeded", (string)done["status"]!);
+        var summary = done["summary"]!;
+        Assert.Equal(10, (int)summary["transmitted"]!);
+        var received = (int)summary["received"]!;
+        Assert.InRange(received, 1, 10);
+        Assert.Equal((10 - received) * 10.0, (double)summary["lossPercent"]!, 6);
+        Assert.True((double)summary["rttMinMs"]! <= (double)summary["rttAvgMs"]!);
+        Assert.True((double)summary["rttAvgMs"]! <= (double)summary["rttMaxMs"]!);
+        Assert.NotNull(summary["rttMdevMs"]);
+        Assert.Equal($"10 packets transmitted, {received} received, {(10 - received) * 10}% packet loss",
+            ((string)summary["lines"]![1]!).Split(", time")[0]);
+
+        var events = await client.EventsAsync(id);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => (long)e!["seq"]!));
+        var samples = events.Where(e => (string)e!["kind"]! == "rttSample").ToList();
+        Assert.Equal(Enumerable.Range(1, 10), samples.Select(s => (int)s!["sequence"]!));
+        Assert.Equal(received, samples.Count(s => (string)s!["outcome"]! == "Reply"));
+        Assert.All(samples.Where(s => (string)s!["outcome"]! == "Timeout"), s => Assert.Null(s!["rttMs"]));
+        Assert.All(events, e => Assert.Equal(id, (string)e!["sourceId"]!));
+        Assert.Equal("summary", (string)events[^1]!["kind"]!);
+        Assert.Equal(events.Count, (int)done["eventCount"]!);
+
+        // What the server saw: the same 10 datagrams, echoed or dropped.
+        var seen = (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!
+            .Where(e => (string)e!["kind"]! == "datagramSeen").ToList();
+        Assert.Equal(10, seen.Count);
+        Assert.Equal(received, seen.Count(e => (string)e!["action"]! == "Echoed"));
+    }
+
+    [Fact]
+    public async Task The_event_stream_sends_every_event_live_as_server_sent_events()
+    {
+        var server = await client.StartServerAsync();
+        var run = await client.StartRunAsync((int)server["port"]!, new { count = 8, intervalMs = 50 });
+        var id = (string)run["id"]!;
+
+        using var response = await client.GetAsync($"/api/runs/{id}/events/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var streamed = new List<JsonObject>();
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            var e = JsonNode.Parse(item.Data)!.AsObject();
+            Assert.Equal(item.EventType, (string)e["kind"]!);
+            Assert.Equal(item.EventId, e["seq"]!.ToString());
+            streamed.Add(e);
+        }
+
+        var stored = await client.EventsAsync(id);
+        Assert.Equal(stored.Select(e => e!.ToJsonString()), streamed.Select(e => e.ToJsonString()));
+        Assert.Equal(8, streamed.Count(e => (string)e["kind"]! == "rttSample"));
+        Assert.Equal("Succeeded", (string)(await client.WaitForRunAsync(id))["status"]!);
+    }
+
+    [Fact]
+    public async Task A_running_run_can_be_cancelled_once()
+    {
+        var server = await client.StartServerAsync();
+        var run = await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 });
+        var id = (string)run["id"]!;
+
+        var cancel = await client.PostAsync($"/api/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var done = await client.WaitForRunAsync(id);
+        Assert.Equal("Cancelled", (string)done["status"]!);
+        Assert.True((int)done["summary"]!["transmitted"]! < 10000);
+
+        var again = await client.PostAsync($"/api/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("Cancelled", (await again.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Servers_are_listed_fetched_and_stopped()
+    {
+        var server = await client.StartServerAsync();
+        var id = (string)server["id"]!;
+
+        Assert.Contains((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+        Assert.Equal((int)server["port"]!, (int)(await client.GetJsonAsync($"/api/servers/{id}"))["port"]!);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/servers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/servers/{id}")).StatusCode);
+        Assert.DoesNotContain((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+    }
+
+    [Fact]
+    public async Task Runs_are_listed_newest_first_and_filtered()
+    {
+        var server = await client.StartServerAsync(new { lossRate = 1.0 });
+        var first = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 1, timeoutMs = 10 }))["id"]!;
+        await client.WaitForRunAsync(first);
+        var second = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+
+        var all = (await client.GetFromJsonAsync<JsonArray>("/api/runs"))!;
+        Assert.Equal([second, first], all.Select(r => (string)r!["id"]!).Take(2));
+        var running = (await client.GetFromJsonAsync<JsonArray>("/api/runs?status=Running&lab=udp-ping"))!;
+        Assert.Equal([second], running.Select(r => (string)r!["id"]!));
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/runs?lab=dns"))!);
+        await client.PostAsync($"/api/runs/{second}/cancel", null);
+        await client.WaitForRunAsync(second);
+    }
+
+    [Fact]
+    public async Task Health_and_the_openapi_document_are_served()
+    {
+        Assert.Equal("Healthy", await client.GetStringAsync("/healthz"));
+        var swagger = await client.GetStringAsync("/swagger/v1/swagger.json");
+        Assert.Contains("/api/runs/{id}/events/stream", swagger);
+        Assert.Contains("/api/servers", swagger);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Netlab.Web.Tests;
+
+/// <summary>Every bad request gets a clear ProblemDetails answer and changes nothing.</summary>
+public class BadInputTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    private async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal((int)status, (int)problem["status"]!);
+        Assert.DoesNotContain("   at ", problem.ToJsonString()); // no stack trace
+        return problem;
+    }
+
+    private async Task AssertNothingChangedAsync()
+    {
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!);
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/runs"))!);
+    }
+
+    [Fact]
+    public async Task Unknown_lab()
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "gopher", port = 0 }), HttpStatusCode.BadRequest);
+        Assert.Contains("gopher", (string)problem["detail"]!);
+        Assert.Contains("udp-ping", (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task Unknown_probe()
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs", new { probe = "gopher", target = new { host = "127.0.0.1", port = 1 } }), HttpStatusCode.BadRequest);
+        Assert.Contains("gopher", (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Theory]
+    [InlineData("count", 0)]
+    [InlineData("count", 10001)]
+    [InlineData("timeoutMs", 0)]
+    [InlineData("intervalMs", -1)]
+    public async Task Probe_options_out_of_range_name_the_field(string field, int value)
+    {
+        var options = new JsonObject { [field] = value };
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host = "127.0.0.1", port = 9 }, options }), HttpStatusCode.BadRequest);
+        Assert.Contains(field, (string)problem["detail"]!);
+        Assert.NotNull(problem["errors"]![$"options.{field}"]);
+        await AssertNothingChangedAsync();
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    public async Task Loss_rate_outside_zero_to_one(double lossRate)
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port = 0, options = new { lossRate } }), HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["options.lossRate"]);
+        Assert.Contains("lossRate", (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task Unknown_and_mistyped_options_are_errors_not_ignored()
+    {
+        var typo = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host = "127.0.0.1", port = 9 }, options = new { cuont = 5 } }), HttpStatusCode.BadRequest);
+        Assert.Contains("cuont", typo.ToJsonString());
+        var wrongType = await ProblemAsync(await client.PostAsJsonAsync("/api/servers",
+            new { lab = "udp-ping", port = 0, options = new { lossRate = "lots" } }), HttpStatusCode.BadRequest);
+        Assert.NotNull(wrongType["errors"]!["options.lossRate"]);
+        var badEnum = await ProblemAsync(await client.PostAsJsonAsync("/api/servers",
+            new { lab = "udp-ping", port = 0, options = new { lossRule = "Sometimes" } }), HttpStatusCode.BadRequest);
+        Assert.NotNull(badEnum["errors"]!["options.lossRule"]);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task Malformed_json_body()
+    {
+        var response = await client.PostAsync("/api/runs", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        await ProblemAsync(response, HttpStatusCode.BadRequest);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task Port_already_in_use_is_409_with_the_port()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.Conflict);
+
+        Assert.Equal(port, (int)problem["port"]!);
+        Assert.Contains(port.ToString(), (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(65536)]
+    public async Task Server_port_out_of_range(int port)
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["port"]);
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3")]
+    [InlineData("192.0.2.1")]
+    [InlineData("8.8.8.8")]
+    public async Task A_target_outside_the_allowed_hosts_is_403_and_says_how_to_allow_it(string host)
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host, port = 12000 } }), HttpStatusCode.Forbidden);
+        Assert.Contains(host, (string)problem["detail"]!);
+        Assert.Contains("Netlab:Probes:AllowedHosts", (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(70000)]
+    public async Task Target_port_out_of_range(int port)
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host = "127.0.0.1", port } }), HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["target.port"]);
+    }
+
+    [Fact]
+    public async Task Missing_target()
+    {
+        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs", new { probe = "udp-ping" }), HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]!["target"]);
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/runs/{0}")]
+    [InlineData("GET", "/api/runs/{0}/events")]
+    [InlineData("GET", "/api/runs/{0}/events/stream")]
+    [InlineData("POST", "/api/runs/{0}/cancel")]
+    [InlineData("GET", "/api/servers/{0}")]
+    [InlineData("GET", "/api/servers/{0}/events")]
+    [InlineData("DELETE", "/api/servers/{0}")]
+    public async Task Unknown_ids_are_404(string method, string url)
+    {
+        var id = Guid.NewGuid();
+        var problem = await ProblemAsync(await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(url, id))), HttpStatusCode.NotFound);
+        Assert.Contains(id.ToString(), (string)problem["detail"]!);
+    }
+}

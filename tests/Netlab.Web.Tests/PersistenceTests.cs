@@ -1,0 +1,63 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Netlab.Web.Tests;
+
+public class PersistenceTests
+{
+    [Fact]
+    public async Task Runs_and_their_events_survive_a_restart_of_the_portal()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        string id;
+        JsonArray eventsBefore;
+        await using (var first = new NetlabFactory(dataDirectory))
+        {
+            var client = first.CreateClient();
+            var server = await client.StartServerAsync(new { lossRate = 0.5, seed = 3 });
+            id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 6, timeoutMs = 100 }))["id"]!;
+            await client.WaitForRunAsync(id);
+            eventsBefore = await client.EventsAsync(id);
+        }
+        Assert.True(File.Exists(Path.Combine(dataDirectory, "netlab.db")));
+
+        await using var second = new NetlabFactory(dataDirectory);
+        var again = second.CreateClient();
+        var run = await again.GetJsonAsync($"/api/runs/{id}");
+        Assert.Equal("Succeeded", (string)run["status"]!);
+        Assert.Equal(6, (int)run["summary"]!["transmitted"]!);
+        Assert.Equal(eventsBefore.ToJsonString(), (await again.EventsAsync(id)).ToJsonString());
+        // The stream of a finished run replays what was stored, then ends.
+        var stream = await again.GetStringAsync($"/api/runs/{id}/events/stream");
+        Assert.Equal(eventsBefore.Count, stream.Split("\n").Count(l => l.StartsWith("data: ")));
+    }
+
+    [Fact]
+    public async Task A_run_in_progress_when_the_process_is_killed_shows_as_interrupted_with_its_events()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        string id;
+        await using (var portal = await PortalProcess.StartAsync(dataDirectory))
+        {
+            using var client = portal.CreateClient();
+            var server = await client.StartServerAsync();
+            id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 }))["id"]!;
+            // Wait until some pings are stored, then kill -9.
+            while ((await client.EventsAsync(id)).Count < 10)
+                await Task.Delay(50);
+            await portal.KillAsync();
+        }
+
+        await using var restarted = await PortalProcess.StartAsync(dataDirectory);
+        using var again = restarted.CreateClient();
+        var run = await again.GetJsonAsync($"/api/runs/{id}");
+        Assert.Equal("Interrupted", (string)run["status"]!);
+        Assert.Contains("stopped while this run was in progress", (string)run["error"]!);
+        var events = await again.EventsAsync(id);
+        Assert.True(events.Count >= 10, $"{events.Count} events kept");
+        Assert.Equal(events.Count, (int)run["eventCount"]!);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => (long)e!["seq"]!));
+        var interrupted = (await again.GetFromJsonAsync<JsonArray>("/api/runs?status=Interrupted"))!;
+        Assert.Contains(interrupted, r => (string)r!["id"]! == id);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Netlab.Web.Tests;
+
+/// <summary>
+/// The portal as a real separate process (the built Netlab.Web.dll), on a free port, so a test
+/// can kill it the hard way and start it again on the same data folder.
+/// </summary>
+public sealed partial class PortalProcess : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private PortalProcess(Process process, Uri address)
+    {
+        this.process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient CreateClient() => new() { BaseAddress = Address };
+
+    public static async Task<PortalProcess> StartAsync(string dataDirectory)
+    {
+        var dll = typeof(Program).Assembly.Location;
+        Directory.CreateDirectory(dataDirectory);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = dataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.Environment["Netlab__DataDirectory"] = dataDirectory;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var process = Process.Start(info)!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new List<string>();
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            output.Add(line);
+            var match = ListeningLine().Match(line);
+            if (match.Success)
+            {
+                // Keep draining stdout so the process never blocks on a full pipe.
+                _ = Task.Run(async () => { while (await process.StandardOutput.ReadLineAsync() is not null) { } });
+                return new PortalProcess(process, new Uri(match.Groups[1].Value));
+            }
+        }
+        throw new InvalidOperationException("The portal exited before listening:\n" + string.Join("\n", output));
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when the machine or the process dies.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+            await KillAsync();
+        process.Dispose();
+    }
+
+    [GeneratedRegex(@"Now listening on: (http://\S+)")]
+    private static partial Regex ListeningLine();
+}
