@@ -12,7 +12,7 @@ results=bench/results
 mkdir -p "$results"
 
 # Built first and quietly, so that stdout carries only the report.
-dotnet build bench/Netlab.Bench -c Release --nologo -v quiet -warnaserror >&2
+dotnet build bench/Netlab.Bench -c Release --nologo -v quiet -clp:NoSummary -warnaserror >&2
 
 # Written next to the final file and moved on success: a failed run keeps the last results.
 partial="$(mktemp "$results/udp-ping.XXXXXX")"
@@ -26,4 +26,5 @@ dotnet run -c Release --no-build --project bench/Netlab.Bench -- \
     --python "${PYTHON:-python3}" \
     --peers tests/peers \
     | tee "$partial"
+chmod 644 "$partial"  # mktemp makes it private
 mv "$partial" "$results/udp-ping.md"

@@ -19,11 +19,12 @@ catch (ArgumentException e)
 
 var progress = Console.Error;
 var started = DateTimeOffset.UtcNow;
+var loadAverage = Report.LoadAverage();
 var python = await PythonPeers.LocateAsync(settings.Python, settings.PeersDirectory);
 progress.WriteLine($"Python {python.Version} at {python.Interpreter}");
 var rtt = await new RttBenchmark(settings, python, progress).RunAsync();
 var load = await new ThroughputBenchmark(settings, python, progress).RunAsync();
-Console.Out.Write(Report.Markdown(settings, python, started, rtt, load));
+Console.Out.Write(Report.Markdown(settings, python, started, loadAverage, rtt, load));
 return 0;
 
 // The Netlab server for the throughput runs, in a process of its own like the Python server.

@@ -7,14 +7,16 @@ namespace Netlab.Bench;
 /// <summary>The results as markdown: per-round rows, then the rounds pooled.</summary>
 public static class Report
 {
-    public static string Markdown(BenchSettings settings, PythonPeers python, DateTimeOffset started,
+    /// <param name="loadAverage">The 1-minute load average when the benchmark started, if known: other work on the machine skews every number.</param>
+    public static string Markdown(BenchSettings settings, PythonPeers python, DateTimeOffset started, string? loadAverage,
         IReadOnlyList<RttRun> rtt, IReadOnlyList<LoadRun> load)
     {
         var md = new StringBuilder();
         md.AppendLine("# UDP pinger benchmark");
         md.AppendLine();
         md.AppendLine(Invariant($"{started:yyyy-MM-dd HH:mm} UTC · {RuntimeInformation.OSDescription} · {Environment.ProcessorCount} CPUs ({CpuModel()})")
-            + Invariant($" · {RuntimeInformation.FrameworkDescription} · Python {python.Version}"));
+            + Invariant($" · {RuntimeInformation.FrameworkDescription} · Python {python.Version}")
+            + (loadAverage is null ? "" : $" · load average {loadAverage} at start"));
         md.AppendLine();
 
         md.AppendLine(Invariant($"## RTT: {settings.Pings} pings per run, one at a time, against a Netlab server (loss 0) in the bench process"));
@@ -29,18 +31,18 @@ public static class Report
 
         md.AppendLine(Invariant($"## Throughput: {settings.Clients} ping-pong sockets for {settings.DurationSeconds:0.###} s per run, {settings.LoadTimeoutMs} ms reply timeout"));
         md.AppendLine();
-        md.AppendLine("| round | server | replies/s | timeouts | late replies | server CPU |");
-        md.AppendLine("|---|---|--:|--:|--:|--:|");
+        md.AppendLine("| round | server | replies/s | timeouts | late replies | server CPU | load generator CPU |");
+        md.AppendLine("|---|---|--:|--:|--:|--:|--:|");
         foreach (var run in load)
         {
-            md.AppendLine(Invariant($"| {run.Round} | {run.Server} | {run.Result.RepliesPerSecond:N0} | {run.Result.Timeouts} | {run.Result.Late} | {run.ServerCpuPercent:F0}% |"));
+            md.AppendLine(Invariant($"| {run.Round} | {run.Server} | {run.Result.RepliesPerSecond:N0} | {run.Result.Timeouts} | {run.Result.Late} | {run.ServerCpuPercent:F0}% | {run.LoadCpuPercent:F0}% |"));
         }
         foreach (var server in new[] { ThroughputBenchmark.NetlabServer, ThroughputBenchmark.PythonServer })
         {
             var runs = load.Where(r => r.Server == server).ToList();
             var rates = runs.Select(r => r.Result.RepliesPerSecond).ToList();
             md.AppendLine(Invariant($"| **all** | **{server}** | **{rates.Average():N0}** ({rates.Min():N0}–{rates.Max():N0}) | ")
-                + Invariant($"{runs.Sum(r => r.Result.Timeouts)} | {runs.Sum(r => r.Result.Late)} | {runs.Average(r => r.ServerCpuPercent):F0}% |"));
+                + Invariant($"{runs.Sum(r => r.Result.Timeouts)} | {runs.Sum(r => r.Result.Late)} | {runs.Average(r => r.ServerCpuPercent):F0}% | {runs.Average(r => r.LoadCpuPercent):F0}% |"));
         }
         md.AppendLine();
 
@@ -51,8 +53,9 @@ public static class Report
             + "**all** pools every round's samples; percentiles are nearest-rank.");
         md.AppendLine("- Throughput: closed loop, each socket sends its next ping once the last is answered or timed out; "
             + "replies/s counts answers received within the run. The Netlab server runs in a process of its own "
-            + "(`Netlab.Bench serve`, events drained as the portal does), the Python server is udp_pinger_server.py --loss 0; "
-            + "the load generator shares the machine's CPUs with them. Server CPU is that process's CPU time over the run, in % of one core; "
+            + "(`Netlab.Bench serve`, events drained as the portal does), the Python server is udp_pinger_server.py --loss 0. "
+            + "The load generator (a blocking thread per socket, in the bench process) shares the CPUs with the server: "
+            + "CPU columns are each process's CPU time over the run in % of one core, and show which side ran out. "
             + "**all** shows the mean of the rounds (min–max).");
         return md.ToString();
     }
@@ -62,6 +65,13 @@ public static class Report
         var rtts = runs.SelectMany(r => r.RttsMs).ToList();
         var sent = runs.Sum(r => r.Sent);
         return Invariant($"| {round} | {client} | {rtts.Count}/{sent} | {Stats.Median(rtts):F3} | {Stats.Percentile(rtts, 0.99):F3} |");
+    }
+
+    /// <summary>The 1-minute load average, on Linux.</summary>
+    public static string? LoadAverage()
+    {
+        const string loadAvg = "/proc/loadavg";
+        return File.Exists(loadAvg) ? File.ReadAllText(loadAvg).Split(' ')[0] : null;
     }
 
     private static string CpuModel()

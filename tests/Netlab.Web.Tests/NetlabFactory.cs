@@ -17,6 +17,8 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
     {
         builder.UseSetting("Netlab:DataDirectory", DataDirectory);
         builder.UseEnvironment("Testing");
+        // Circuit exceptions reach the browser console, where a failing browser test can show them.
+        builder.UseSetting("DetailedErrors", "true");
     }
 }
 

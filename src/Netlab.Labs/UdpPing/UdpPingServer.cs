@@ -17,6 +17,7 @@ public sealed class UdpPingServer : LabServer
     private readonly PacketImpairment impairment;
     private readonly Lock pendingGate = new();
     private readonly HashSet<Task> delayedReplies = [];
+    private readonly RemoteNames remotes = new();
     private Socket? socket;
 
     public UdpPingServer(UdpPingServerOptions options, IPEndPoint endpoint, EventStream events)
@@ -67,7 +68,7 @@ public sealed class UdpPingServer : LabServer
             }
 
             var payload = buffer.AsMemory(0, length);
-            var remote = EndPointText(from);
+            var remote = remotes.TextOf(from);
             var preview = UdpPingMessage.Preview(payload.Span);
             var (drop, delay) = impairment.Next();
             if (drop)
@@ -145,9 +146,23 @@ public sealed class UdpPingServer : LabServer
         return copy;
     }
 
-    private static string EndPointText(SocketAddress address)
+    /// <summary>
+    /// The text of the last sender's address, kept so that a client pinging in a loop does not
+    /// cost an endpoint and a string per datagram.
+    /// </summary>
+    private sealed class RemoteNames
     {
-        var any = address.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        return new IPEndPoint(any, 0).Create(address).ToString() ?? "?";
+        private SocketAddress? last;
+        private string lastText = "";
+
+        public string TextOf(SocketAddress address)
+        {
+            if (last is not null && last.Equals(address))
+                return lastText;
+            var any = address.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+            lastText = new IPEndPoint(any, 0).Create(address).ToString() ?? "?";
+            last = Clone(address);
+            return lastText;
+        }
     }
 }

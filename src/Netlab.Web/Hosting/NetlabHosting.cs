@@ -18,6 +18,9 @@ public static class NetlabHosting
     public static WebApplicationBuilder AddNetlab(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Package assets (_content/Radzen.Blazor/...) from the build output in every environment,
+        // not only Development: `dotnet run` and the tests run unpublished builds. A no-op when published.
+        builder.WebHost.UseStaticWebAssets();
         var section = builder.Configuration.GetSection(NetlabOptions.Section);
         services.AddOptions<NetlabOptions>().Bind(section)
             .Validate(o => System.Net.IPAddress.TryParse(o.Servers.BindAddress, out _), "Netlab:Servers:BindAddress must be an IP address.")

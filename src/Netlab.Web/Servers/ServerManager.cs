@@ -101,7 +101,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, IHubC
                 hosted.Feed.Publish(batch);
                 if (batch.Exists(e => e is ServerStateChanged))
                     ServersChanged?.Invoke();
-                await group.SendAsync("events", batch.Select(LabJson.ToElement).ToArray());
+                // Typed as LabEvent[] so each event carries its "kind"; serialized only if someone is in the group.
+                await group.SendAsync("events", batch.ToArray());
             }
         }
         catch (Exception e)

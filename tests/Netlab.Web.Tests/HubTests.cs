@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Netlab.Web.Tests;
+
+/// <summary>
+/// /hubs/runs from a real external client: the npm @microsoft/signalr package driven by node
+/// (tests/hub-client; `npm ci` there is part of .ci/run).
+/// </summary>
+public class HubTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        factory.UseKestrel(0);
+        factory.StartServer();
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    private static string HubClientDirectory()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "tests", "hub-client")))
+            dir = dir.Parent;
+        var path = Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("tests/hub-client not found above " + AppContext.BaseDirectory), "tests", "hub-client");
+        Assert.True(Directory.Exists(Path.Combine(path, "node_modules", "@microsoft", "signalr")),
+            "Run `npm ci` in tests/hub-client first (.ci/run does).");
+        return path;
+    }
+
+    private async Task<JsonNode> RunNodeAsync(string mode, string runId)
+    {
+        var info = new ProcessStartInfo("node") { WorkingDirectory = HubClientDirectory(), RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("hub-client.mjs");
+        info.ArgumentList.Add(client.BaseAddress!.ToString());
+        info.ArgumentList.Add(mode);
+        info.ArgumentList.Add(runId);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.True(process.ExitCode == 0, await error);
+        return JsonNode.Parse(await output)!;
+    }
+
+    [Fact]
+    public async Task StreamRun_delivers_every_event_of_a_live_run_in_order()
+    {
+        var server = await client.StartServerAsync(new { lossRate = 0.3, seed = 8 });
+        var id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 15, timeoutMs = 100, intervalMs = 50 }))["id"]!;
+
+        var streamed = (await RunNodeAsync("stream", id)).AsArray();
+
+        Assert.Equal((await client.EventsAsync(id)).ToJsonString(), streamed.ToJsonString());
+        Assert.Equal(15, streamed.Count(e => (string)e!["kind"]! == "rttSample"));
+    }
+
+    [Fact]
+    public async Task Joining_a_run_group_receives_its_new_events_and_its_end()
+    {
+        var server = await client.StartServerAsync();
+        var id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 40, intervalMs = 50 }))["id"]!;
+
+        var result = await RunNodeAsync("group", id);
+
+        Assert.Equal("Succeeded", (string)result["ended"]!["status"]!);
+        var received = result["events"]!.AsArray().Select(e => (long)e!["seq"]!).ToList();
+        var stored = (await client.EventsAsync(id)).Select(e => (long)e!["seq"]!).ToList();
+        // Joined after the run started: a gap-free tail of the run's events, up to the summary.
+        Assert.NotEmpty(received);
+        Assert.Equal(stored.TakeLast(received.Count), received);
+        Assert.Equal("summary", (string)result["events"]!.AsArray()[^1]!["kind"]!);
+    }
+
+    [Fact]
+    public async Task Joining_an_unknown_run_is_an_error_the_client_sees()
+    {
+        var id = Guid.NewGuid().ToString();
+        var result = await RunNodeAsync("group", id);
+        Assert.Contains($"No run with id {id}", (string)result["error"]!);
+    }
+}

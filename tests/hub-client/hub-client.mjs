@@ -1,0 +1,37 @@
+// An external subscriber of /hubs/runs, as a script or another service would be.
+// usage: node hub-client.mjs <baseUrl> stream|group <runId>
+//   stream: StreamRun(id) from the first event to the end; prints the events as a JSON array.
+//   group:  JoinRun(id), then "event" messages until "runEnded"; prints {events, ended}.
+import * as signalR from "@microsoft/signalr";
+
+const [baseUrl, mode, runId] = process.argv.slice(2);
+const connection = new signalR.HubConnectionBuilder()
+  .withUrl(new URL("/hubs/runs", baseUrl).toString())
+  .configureLogging(signalR.LogLevel.Warning)
+  .build();
+
+const timeout = setTimeout(() => { console.error("timed out"); process.exit(2); }, 60_000);
+await connection.start();
+try {
+  if (mode === "stream") {
+    const events = [];
+    await new Promise((resolve, reject) => {
+      connection.stream("StreamRun", runId).subscribe({ next: e => events.push(e), complete: resolve, error: reject });
+    });
+    console.log(JSON.stringify(events));
+  } else if (mode === "group") {
+    const events = [];
+    const ended = new Promise(resolve => connection.on("runEnded", resolve));
+    connection.on("event", e => events.push(e));
+    await connection.invoke("JoinRun", runId);
+    const run = await ended;
+    console.log(JSON.stringify({ events, ended: run }));
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+} catch (e) {
+  console.log(JSON.stringify({ error: String(e.message ?? e) }));
+} finally {
+  clearTimeout(timeout);
+  await connection.stop();
+}
