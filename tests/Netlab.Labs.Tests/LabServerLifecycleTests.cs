@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Sockets;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Tests;
+
+/// <summary>The shared lifecycle: a fault in a server's loop turns it Faulted with the reason, and nothing else breaks.</summary>
+public class LabServerLifecycleTests
+{
+    /// <summary>A real UDP server whose loop dies on the first datagram, as a buggy lab server would.</summary>
+    private sealed class FragileServer(EventStream events) : LabServer("fragile", Loopback.AnyPort, events)
+    {
+        private Socket? socket;
+
+        protected override IPEndPoint Bind(IPEndPoint requested)
+        {
+            socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(requested);
+            return (IPEndPoint)socket.LocalEndPoint!;
+        }
+
+        protected override async Task ServeAsync(CancellationToken stoppingToken)
+        {
+            var buffer = new byte[100];
+            await socket!.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), stoppingToken);
+            throw new InvalidDataException("the parser gave up");
+        }
+
+        protected override void CloseListener() => socket?.Dispose();
+    }
+
+    [Fact]
+    public async Task A_fault_in_the_serving_loop_becomes_Faulted_with_the_reason()
+    {
+        var server = new FragileServer(new EventStream("fragile"));
+        await server.StartAsync();
+        var events = Loopback.DrainAsync(server.Events);
+        using var client = Loopback.UdpClient();
+        await client.SendToAsync(new byte[] { 1 }, SocketFlags.None, server.LocalEndPoint!);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (server.State != ServerState.Faulted && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        Assert.Equal(ServerState.Faulted, server.State);
+        Assert.Equal("InvalidDataException: the parser gave up", server.FaultReason);
+        await server.DisposeAsync();
+        Assert.Equal(ServerState.Faulted, server.State); // stopping keeps the reason visible
+        var change = Assert.Single((await events).OfType<ServerStateChanged>(), s => s.State == ServerState.Faulted);
+        Assert.Equal(server.FaultReason, change.Reason);
+    }
+}
