@@ -27,7 +27,7 @@ public class UdpPingLabPageTests(BrowserFixture browser) : IClassFixture<Browser
         await Expect(page.Locator("[data-testid=probe-port] input, input[data-testid=probe-port]").First).ToHaveValueAsync(port);
 
         await SetNumberAsync(page, "probe-timeoutMs", "300");
-        await SetNumberAsync(page, "probe-intervalMs", "200");
+        await SetNumberAsync(page, "probe-intervalMs", "300");
         await page.GetByTestId("probe-run").ClickAsync();
 
         // Rows arrive while the run is still going: the first is seen before the tenth.
