@@ -27,6 +27,7 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id:guid}/events", EventsAsync)
             .WithSummary("The run's events in order, each with seq, timestamp, kind and its fields.")
+            .Produces<LabEvent[]>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id:guid}/events/stream", StreamAsync)
             .WithSummary("The run's events as Server-Sent Events (event type = kind, id = seq), live until the run ends.")

@@ -176,8 +176,9 @@ public sealed class RunCoordinator(
             count += rows.Count;
             summary = batch.OfType<Summary>().LastOrDefault() ?? summary;
             run.Feed.Publish(batch);
+            // The stored JSON as is, so hub subscribers get exactly what the API returns.
             foreach (var row in rows)
-                await group.SendAsync("event", JsonDocument.Parse(row.Json).RootElement);
+                await group.SendAsync("event", JsonElement.Parse(row.Json));
         }
         return (count, summary);
     }
