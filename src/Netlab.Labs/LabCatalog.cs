@@ -14,14 +14,21 @@ public static class LabCatalog
             "A ping client over UDP against a server that simulates packet loss: RTTs, timeouts, loss and statistics.",
             "Handout 000, Socket Programming Assignment 2: UDP",
             new ServerKind("udp-ping", typeof(UdpPingServerOptions),
-                (options, endpoint, events) => new UdpPingServer((UdpPingServerOptions)options, endpoint, events)),
-            new ProbeKind("udp-ping", typeof(UdpPingProbeOptions),
-                options => new UdpPingProbe((UdpPingProbeOptions)options))),
+                (options, context) => new UdpPingServer((UdpPingServerOptions)options, context.EndPoint, context.Events)),
+            [
+                new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
+                    (options, _) => new UdpPingProbe((UdpPingProbeOptions)options)),
+            ]),
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));
 
-    public static ProbeKind? FindProbe(string? id) => All.Select(l => l.Probe).FirstOrDefault(p => p is not null && string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
+    public static IEnumerable<ProbeKind> AllProbes => All.SelectMany(l => l.Probes);
 
-    public static LabDefinition? LabOfProbe(string probeId) => All.FirstOrDefault(l => l.Probe?.Id == probeId);
+    /// <summary>A probe kind and the lab it belongs to.</summary>
+    public static (LabDefinition Lab, ProbeKind Probe)? FindProbe(string? id) => All
+        .SelectMany(l => l.Probes.Select(p => (Lab: l, Probe: p)))
+        .Where(x => string.Equals(x.Probe.Id, id, StringComparison.OrdinalIgnoreCase))
+        .Select(x => ((LabDefinition, ProbeKind)?)x)
+        .FirstOrDefault();
 }

@@ -23,11 +23,12 @@ public class ApiFlowTests : IAsyncLifetime
         var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var lab = labs.Single(l => (string)l!["id"]! == "udp-ping")!;
         Assert.Equal("udp-ping", (string)lab["server"]!["kind"]!);
-        Assert.Equal("udp-ping", (string)lab["probe"]!["kind"]!);
+        var probe = Assert.Single(lab["probes"]!.AsArray())!;
+        Assert.Equal("udp-ping", (string)probe["kind"]!);
         var lossRate = lab["server"]!["options"]!.AsArray().Single(o => (string)o!["name"]! == "lossRate")!;
         Assert.Equal(0.3, (double)lossRate["default"]!);
         Assert.Equal(1.0, (double)lossRate["max"]!);
-        var probeOptions = lab["probe"]!["options"]!.AsArray().ToDictionary(o => (string)o!["name"]!, o => o!["default"]);
+        var probeOptions = probe["options"]!.AsArray().ToDictionary(o => (string)o!["name"]!, o => o!["default"]);
         Assert.Equal(10, (int)probeOptions["count"]!);
         Assert.Equal(1000, (int)probeOptions["timeoutMs"]!);
         Assert.Equal(0, (int)probeOptions["intervalMs"]!);

@@ -5,17 +5,23 @@ using System.Reflection;
 
 namespace Netlab.Labs.Core;
 
-/// <summary>A lab as the portal offers it: what server and probe it has and how to build them.</summary>
-public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, ProbeKind? Probe);
+/// <summary>A lab as the portal offers it: what server and probes it has and how to build them.</summary>
+public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, IReadOnlyList<ProbeKind> Probes);
+
+/// <summary>What the host gives every server and probe: where the lab content lives.</summary>
+public sealed record LabEnvironment(string ContentRoot);
+
+/// <summary>Where a server runs: its endpoint (port 0 = any free one) and its event stream.</summary>
+public sealed record ServerContext(IPEndPoint EndPoint, EventStream Events, LabEnvironment Environment);
 
 /// <summary>A kind of lab server: its options type and how to build one from validated options.</summary>
-public sealed record ServerKind(string Id, Type OptionsType, Func<object, IPEndPoint, EventStream, ILabServer> Create)
+public sealed record ServerKind(string Id, Type OptionsType, Func<object, ServerContext, ILabServer> Create)
 {
     public IReadOnlyList<OptionField> Options { get; } = OptionField.Describe(OptionsType);
 }
 
-/// <summary>A kind of probe: its options type and how to build one from validated options.</summary>
-public sealed record ProbeKind(string Id, Type OptionsType, Func<object, IProbe> Create)
+/// <summary>A kind of probe: what it does, its options type and how to build one from validated options.</summary>
+public sealed record ProbeKind(string Id, string Title, Type OptionsType, Func<object, LabEnvironment, IProbe> Create)
 {
     public IReadOnlyList<OptionField> Options { get; } = OptionField.Describe(OptionsType);
 }

@@ -35,6 +35,8 @@ public static class NetlabHosting
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
         services.AddHostedService<DatabaseStartup>();
+        var labContent = Path.GetFullPath(section.Get<NetlabOptions>()?.ContentRoot ?? new NetlabOptions().ContentRoot, builder.Environment.ContentRootPath);
+        services.AddSingleton(new LabEnvironment(labContent));
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
         services.AddSingleton<RunCoordinator>();

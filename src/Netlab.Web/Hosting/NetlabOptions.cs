@@ -8,6 +8,12 @@ public sealed class NetlabOptions
     /// <summary>Folder of the SQLite database; relative paths are under the content root. Ignored by git.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// What the lab servers serve (web pages, FTP root, DNS zone): the repository's
+    /// wwwroot-content/ by default; relative paths are under the content root.
+    /// </summary>
+    public string ContentRoot { get; set; } = "../../wwwroot-content";
+
     public ProbeSettings Probes { get; set; } = new();
 
     public ServerSettings Servers { get; set; } = new();

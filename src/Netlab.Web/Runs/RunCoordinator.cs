@@ -19,6 +19,7 @@ namespace Netlab.Web.Runs;
 public sealed class RunCoordinator(
     IDbContextFactory<NetlabDbContext> contexts,
     TargetPolicy targets,
+    LabEnvironment environment,
     IHubContext<RunsHub> hub,
     ILogger<RunCoordinator> logger) : IHostedService
 {
@@ -34,20 +35,20 @@ public sealed class RunCoordinator(
 
     public async Task<RunDto> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
     {
-        var kind = LabCatalog.FindProbe(request.Probe)
+        var (lab, kind) = LabCatalog.FindProbe(request.Probe)
             ?? throw ProblemException.BadRequest(request.Probe is null
                 ? "probe is required."
-                : $"Unknown probe '{request.Probe}'. Known probes: {string.Join(", ", LabCatalog.All.Where(l => l.Probe is not null).Select(l => l.Probe!.Id))}.");
+                : $"Unknown probe '{request.Probe}'. Known probes: {string.Join(", ", LabCatalog.AllProbes.Select(p => p.Id))}.");
         var options = LabOptionsBinder.Bind(kind.OptionsType, request.Options);
         if (request.Target is null)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
         var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken);
-        var probe = kind.Create(options);
+        var probe = kind.Create(options, environment);
 
         var entity = new RunEntity
         {
             Id = Guid.CreateVersion7(),
-            Lab = LabCatalog.LabOfProbe(kind.Id)!.Id,
+            Lab = lab.Id,
             Probe = kind.Id,
             TargetHost = target.Host,
             TargetAddress = target.Address.ToString(),

@@ -23,7 +23,7 @@ public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, Se
 /// recent events for the UI (and sends them to the hub group), stops them on request and at
 /// shutdown. A server that faults stays listed as Faulted with its reason until it is removed.
 /// </summary>
-public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, IHubContext<RunsHub> hub, ILogger<ServerManager> logger) : IHostedService
+public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub, ILogger<ServerManager> logger) : IHostedService
 {
     /// <summary>Events kept per server for a newly opened page; servers under load emit many.</summary>
     private const int Retained = 500;
@@ -52,7 +52,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, IHubC
 
         var id = Guid.CreateVersion7();
         var events = new EventStream(id.ToString(), ChannelCapacity);
-        var server = kind.Create(options, new IPEndPoint(bindAddress, request.Port), events);
+        var server = kind.Create(options, new ServerContext(new IPEndPoint(bindAddress, request.Port), events, environment));
         try
         {
             await server.StartAsync(cancellationToken);
