@@ -1,4 +1,5 @@
 using Netlab.Labs.Core;
+using Netlab.Labs.Http;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Labs;
@@ -19,6 +20,14 @@ public static class LabCatalog
                 new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
                     (options, _) => new UdpPingProbe((UdpPingProbeOptions)options)),
             ]),
+        new LabDefinition(
+            "http",
+            "Web Server",
+            "A hand-written HTTP/1.1 server (GET, HEAD, 404, many clients at once), a client that shows the exchange like curl -v, and a grader for students' servers.",
+            "Handout 000, Assignment 1: Web Server; handout 003, Web Server",
+            new ServerKind("http", typeof(HttpServerOptions),
+                (options, context) => new HttpServer((HttpServerOptions)options, context)),
+            []),
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -13,6 +13,10 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(ServerStateChanged), "serverStateChanged")]
 [JsonDerivedType(typeof(LogLine), "logLine")]
 [JsonDerivedType(typeof(Summary), "summary")]
+[JsonDerivedType(typeof(TranscriptLine), "transcriptLine")]
+[JsonDerivedType(typeof(AccessLogEntry), "accessLogEntry")]
+[JsonDerivedType(typeof(HttpResponseView), "httpResponseView")]
+[JsonDerivedType(typeof(Check), "check")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -57,3 +61,33 @@ public sealed record LogLine(LogSeverity Severity, string Text) : LabEvent;
 /// script or a grader reads (e.g. <c>lossPercent</c>). Null values mean "not measured".
 /// </summary>
 public sealed record Summary(IReadOnlyList<string> Lines, IReadOnlyDictionary<string, double?> Values) : LabEvent;
+
+public enum TranscriptDirection
+{
+    /// <summary>Sent by the client (curl -v shows it as "> ").</summary>
+    ClientToServer,
+    /// <summary>Sent by the server ("< ").</summary>
+    ServerToClient,
+    /// <summary>Something about the connection itself (connected, closed, TLS on).</summary>
+    Info,
+}
+
+public enum TranscriptChannel { Control, Data }
+
+/// <summary>One line of a protocol dialogue, with who sent it and on which connection.</summary>
+public sealed record TranscriptLine(TranscriptDirection Direction, TranscriptChannel Channel, string Text, string? Connection = null) : LabEvent;
+
+/// <summary>One request a server answered, like a line of an access log.</summary>
+public sealed record AccessLogEntry(string Client, string Method, string Target, int Status, long Bytes, double DurationMs) : LabEvent;
+
+/// <summary>
+/// A response as a client received it: status, headers, and the body (text as is when it is text,
+/// else base64), cut at <c>BodyPreviewLimit</c> bytes, with the timings of the exchange.
+/// </summary>
+public sealed record HttpResponseView(
+    int Status, string Reason, string Version, IReadOnlyList<KeyValuePair<string, string>> Headers,
+    string? ContentType, long BodyBytes, bool BodyIsText, string BodyPreview, bool BodyTruncated,
+    double ConnectMs, double FirstByteMs, double TotalMs) : LabEvent;
+
+/// <summary>One graded check: what was expected, what came back, and the points it earns.</summary>
+public sealed record Check(string Name, bool Passed, double Points, double MaxPoints, string Expected, string Actual) : LabEvent;

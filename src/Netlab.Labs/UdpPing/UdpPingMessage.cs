@@ -59,17 +59,7 @@ public readonly record struct UdpPingMessage(int Sequence, double? SentUnixSecon
     }
 
     /// <summary>A printable preview of a payload for logs: non-printable bytes as '.', at most max characters.</summary>
-    public static string Preview(ReadOnlySpan<byte> payload, int max = 80)
-    {
-        var length = Math.Min(payload.Length, max);
-        return string.Create(length + (payload.Length > max ? 1 : 0), payload[..length].ToArray(), (chars, bytes) =>
-        {
-            for (var i = 0; i < bytes.Length; i++)
-                chars[i] = bytes[i] is >= 0x20 and < 0x7f ? (char)bytes[i] : '.';
-            if (chars.Length > bytes.Length)
-                chars[^1] = '…';
-        });
-    }
+    public static string Preview(ReadOnlySpan<byte> payload, int max = 80) => Core.Printable.Ascii(payload, max);
 
     private static bool IsDigits(ReadOnlySpan<byte> text)
     {
