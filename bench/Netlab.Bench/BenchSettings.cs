@@ -28,6 +28,8 @@ public sealed record BenchSettings
     public const string Usage = """
         usage: Netlab.Bench [options]            run the UDP pinger benchmark, markdown to stdout
                Netlab.Bench serve                host a Netlab UDP ping server (loss 0); prints PORT <n>, stops at end of stdin
+               Netlab.Bench serve-http ROOT      host the Netlab web server on ROOT; prints PORT <n>, stops at end of stdin,
+                                                 then prints EVENTS lines: responses by status, warnings and errors (bench/http.sh)
 
         options (defaults in brackets):
           --rounds N            alternating rounds of each comparison [3]

@@ -4,6 +4,8 @@ using Netlab.Bench;
 
 if (args is ["serve"])
     return await ServeAsync();
+if (args is ["serve-http", var contentRoot])
+    return await ServeHttpAsync(contentRoot);
 
 BenchSettings settings;
 try
@@ -35,5 +37,30 @@ static async Task<int> ServeAsync()
     await using var server = await HostedPingServer.StartAsync();
     Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
     await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+// The Netlab web server for bench/http.sh, serving contentRoot: prints PORT <n>, stops when its
+// stdin ends, then prints what the server's events reported (statuses, warnings, errors), one
+// "EVENTS ..." line each, for the report.
+static async Task<int> ServeHttpAsync(string contentRoot)
+{
+    if (!Directory.Exists(contentRoot))
+    {
+        Console.Error.WriteLine($"serve-http: {contentRoot} is not a folder.");
+        return 2;
+    }
+    var server = await HostedHttpServer.StartAsync(contentRoot);
+    try
+    {
+        Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
+        await Console.In.ReadToEndAsync();
+        foreach (var line in await server.StopAsync())
+            Console.Out.WriteLine($"EVENTS {line}");
+    }
+    finally
+    {
+        await server.DisposeAsync();
+    }
     return 0;
 }

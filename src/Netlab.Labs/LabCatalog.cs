@@ -27,7 +27,12 @@ public static class LabCatalog
             "Handout 000, Assignment 1: Web Server; handout 003, Web Server",
             new ServerKind("http", typeof(HttpServerOptions),
                 (options, context) => new HttpServer((HttpServerOptions)options, context)),
-            []),
+            [
+                new ProbeKind("http-get", "HTTP client", typeof(HttpProbeOptions),
+                    (options, _) => new HttpProbe((HttpProbeOptions)options)),
+                new ProbeKind("http-grade", "Grader", typeof(HttpGraderOptions),
+                    (options, environment) => new HttpGrader((HttpGraderOptions)options, environment)),
+            ]),
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -1,0 +1,36 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Netlab.Labs.Http;
+
+public enum RequestMethod { GET, HEAD }
+
+public sealed record HttpProbeOptions
+{
+    [Description("GET fetches the page; HEAD only its headers.")]
+    public RequestMethod Method { get; init; } = RequestMethod.GET;
+
+    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "path must start with / and contain no spaces."),
+     Description("The path to request, e.g. /HelloWorld.html.")]
+    public string Path { get; init; } = "/HelloWorld.html";
+
+    [Range(1, 120_000), Description("How long to wait for the whole exchange, in ms.")]
+    public int TimeoutMs { get; init; } = 5000;
+}
+
+public sealed record HttpGraderOptions
+{
+    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "path must start with / and contain no spaces."),
+     Description("A file the server must serve; its bytes are compared with the copy in the content root.")]
+    public string Path { get; init; } = "/HelloWorld.html";
+
+    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "missingPath must start with / and contain no spaces."),
+     Description("A path that must not exist on the server (expects 404).")]
+    public string MissingPath { get; init; } = "/netlab-no-such-page.html";
+
+    [Range(2, 100), Description("Simultaneous connections for the multithreading check.")]
+    public int Concurrency { get; init; } = 15;
+
+    [Range(100, 60_000), Description("Time limit of each check, in ms: a broken server fails it instead of hanging the run.")]
+    public int TimeoutMs { get; init; } = 5000;
+}
