@@ -31,9 +31,10 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
             {
             }
         }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            // The client went away or stopped reading mid-response: just let the connection go.
+            // The client went away or stopped reading mid-response, a write timed out, or the
+            // server is stopping: just let the connection go.
         }
         finally
         {
