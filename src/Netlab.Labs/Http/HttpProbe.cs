@@ -43,7 +43,7 @@ public sealed class HttpProbe(HttpProbeOptions options) : IProbe
                 response.Head.Status, response.Head.Reason, response.Head.Version, response.Head.Headers, contentType,
                 response.BodyBytes, isText,
                 isText ? Encoding.UTF8.GetString(response.Body) : Convert.ToBase64String(response.Body), response.BodyTruncated,
-                connection.ConnectMs, response.FirstByteMs, connection.ConnectMs + response.TotalMs));
+                connection.ConnectMs, connection.ConnectMs + response.FirstByteMs, connection.ConnectMs + response.TotalMs));
             events.Emit(new Summary(
                 [
                     $"{response.Head.StatusLine}: {response.BodyBytes} bytes",

@@ -75,21 +75,25 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
         private async Task<RttSample> AwaitReplyAsync(int sequence, CancellationToken cancellationToken)
         {
             var deadline = sentAt[sequence] + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             while (true)
             {
                 var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
                 if (remaining <= TimeSpan.Zero)
                     return new RttSample(sequence, RttOutcome.Timeout, null, null, null);
-                timeout.CancelAfter(remaining);
                 int length;
-                try
+                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return new RttSample(sequence, RttOutcome.Timeout, null, null, null);
+                    timeout.CancelAfter(remaining);
+                    try
+                    {
+                        length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // Timers have millisecond granularity and may fire a hair early: go round
+                        // and check the deadline rather than call it a timeout before it is one.
+                        continue;
+                    }
                 }
                 var receivedAt = Stopwatch.GetTimestamp();
                 var reply = buffer.AsSpan(0, length);
