@@ -7,9 +7,11 @@ RUN dotnet publish src/Netlab.Web/Netlab.Web.csproj -c Release -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
+COPY --from=build /src/wwwroot-content /app/wwwroot-content
 # Unprefixed so it wins over the "Urls" in appsettings.json (localhost only).
 ENV Urls=http://0.0.0.0:5080 \
     Netlab__DataDirectory=/data \
+    Netlab__ContentRoot=/app/wwwroot-content \
     Netlab__Servers__BindAddress=0.0.0.0
 VOLUME /data
 # The portal, and the lab ports published by docker-compose.yml (start lab servers on them).

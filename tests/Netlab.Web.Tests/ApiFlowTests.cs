@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -156,5 +157,73 @@ public class ApiFlowTests : IAsyncLifetime
         Assert.Contains("/api/runs/{id}/events/stream", swagger);
         Assert.Contains("/api/servers", swagger);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+    }
+}
+
+public class HttpLabApiTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task The_http_lab_lists_its_client_and_grader()
+    {
+        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var http = labs.Single(l => (string)l!["id"]! == "http")!;
+        Assert.Equal("http", (string)http["server"]!["kind"]!);
+        Assert.Equal(["http-get", "http-grade"], http["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
+    }
+
+    [Fact]
+    public async Task Start_the_web_server_fetch_a_page_and_grade_it_through_the_api()
+    {
+        var response = await client.PostAsJsonAsync("/api/servers", new { lab = "http", port = 0, options = new { transcript = true } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var port = (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
+
+        var get = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port }, options = new { path = "/style.css" } });
+        var getRun = await client.WaitForRunAsync((string)(await get.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal("Succeeded", (string)getRun["status"]!);
+        Assert.Equal(200, (int)getRun["summary"]!["status"]!);
+        var events = await client.EventsAsync((string)getRun["id"]!);
+        Assert.Contains(events, e => (string)e!["kind"]! == "transcriptLine" && (string)e["text"]! == "GET /style.css HTTP/1.1");
+        var view = events.Single(e => (string)e!["kind"]! == "httpResponseView")!;
+        Assert.Equal(File.ReadAllText(Path.Combine(factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "style.css")), (string)view["bodyPreview"]!);
+
+        var grade = await client.PostAsJsonAsync("/api/runs", new { probe = "http-grade", target = new { host = "127.0.0.1", port } });
+        var gradeRun = await client.WaitForRunAsync((string)(await grade.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal(13, (double)gradeRun["summary"]!["score"]!);
+        Assert.Equal(13, (double)gradeRun["summary"]!["maxScore"]!);
+        var checks = (await client.EventsAsync((string)gradeRun["id"]!)).Where(e => (string)e!["kind"]! == "check").ToList();
+        Assert.Equal(8, checks.Count);
+        Assert.All(checks, c => Assert.True((bool)c!["passed"]!, (string)c["actual"]!));
+    }
+
+    [Fact]
+    public async Task A_bad_path_option_is_400_naming_it()
+    {
+        var response = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port = 80 }, options = new { path = "no-slash" } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["options.path"]);
+    }
+
+    [Fact]
+    public async Task A_failed_exchange_ends_the_run_as_failed_with_the_reason()
+    {
+        using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port; // bound, not listening: connection refused
+        var response = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port } });
+        var run = await client.WaitForRunAsync((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal("Failed", (string)run["status"]!);
+        Assert.Contains("Cannot talk to 127.0.0.1", (string)run["error"]!);
     }
 }

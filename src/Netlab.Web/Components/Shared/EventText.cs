@@ -14,6 +14,10 @@ public static class EventText
         ServerStateChanged s => s.Reason is null ? $"server {s.State}" : $"server {s.State}: {s.Reason}",
         LogLine l => l.Severity == LogSeverity.Info ? l.Text : $"{l.Severity.ToString().ToLowerInvariant()}: {l.Text}",
         Summary s => string.Join(Environment.NewLine, s.Lines),
+        AccessLogEntry a => string.Create(CultureInfo.InvariantCulture, $"{a.Client} \"{a.Method} {a.Target}\" {a.Status} {a.Bytes} bytes {a.DurationMs:F3} ms"),
+        TranscriptLine t => $"{t.Connection} {TranscriptView.Prefix(t.Direction)}{t.Text}",
+        Check c => $"{(c.Passed ? "PASS" : "FAIL")} {c.Name} ({c.Points}/{c.MaxPoints}): {c.Actual}",
+        HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
         _ => LabJson.Serialize(e),
     };
 
@@ -22,6 +26,8 @@ public static class EventText
     {
         DatagramSeen { Action: DatagramAction.Dropped } => "dropped",
         DatagramSeen => "echoed",
+        AccessLogEntry { Status: >= 400 } => "warning",
+        AccessLogEntry => "echoed",
         LogLine { Severity: not LogSeverity.Info } => "warning",
         ServerStateChanged { State: ServerState.Faulted } => "dropped",
         _ => "",
