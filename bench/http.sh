@@ -125,10 +125,11 @@ progress "Starting the Netlab server ($bench_dll serve-http)"
 mkfifo "$tmp/netlab.in"
 dotnet "$bench_dll" serve-http "$content" <"$tmp/netlab.in" >"$tmp/netlab.out" 2>"$tmp/netlab.err" &
 netlab_pid=$!
-exec 3>"$tmp/netlab.in"
+exec 3>"$tmp/netlab.in"  # held by this shell alone: everything started later gets 3>&-
 netlab_port="$(await_line "$tmp/netlab.out" 's/^PORT ([0-9]+)$/\1/p' "$netlab_pid" netlab)"
 
-progress "Starting nginx ($(nginx -v 2>&1 | sed 's/.*: //'))"
+nginx_version="$(nginx -v 2>&1 | sed 's|.*nginx/||')"
+progress "Starting nginx $nginx_version"
 if [[ "$nginx_access_log" == on ]]; then
     access_log="access_log $tmp/nginx-access.log combined buffer=64k flush=1s;"
 else
@@ -163,15 +164,15 @@ http {
 }
 EOF
     : >"$tmp/nginx-error.log"
-    nginx -p "$tmp/nginx" -e "$tmp/nginx-error.log" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx.out" 2>&1 &
+    nginx -p "$tmp/nginx" -e "$tmp/nginx-error.log" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx.out" 2>&1 3>&- &
     nginx_pid=$!
     # Up once the port answers; a port taken meanwhile makes nginx exit, and we try another.
     for _ in $(seq 50); do
-        curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break
+        curl -s -o /dev/null "http://127.0.0.1:$nginx_port/1k.bin" && break
         kill -0 "$nginx_pid" 2>/dev/null || break
         sleep 0.1
     done
-    if kill -0 "$nginx_pid" 2>/dev/null && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/"; then
+    if kill -0 "$nginx_pid" 2>/dev/null && curl -s -o /dev/null "http://127.0.0.1:$nginx_port/1k.bin"; then
         break
     fi
     kill -TERM "$nginx_pid" 2>/dev/null || true
@@ -185,7 +186,7 @@ nginx_worker_count="$(wc -w <"/proc/$nginx_pid/task/$nginx_pid/children" | tr -d
 progress "Starting Python's http.server ($python)"
 py_args=(-u -m http.server --bind 127.0.0.1 --directory "$content")
 [[ "$py_protocol" != HTTP/1.0 ]] && py_args+=(--protocol "$py_protocol")
-"$python" "${py_args[@]}" 0 >"$tmp/python.out" 2>"$tmp/python.err" &
+"$python" "${py_args[@]}" 0 >"$tmp/python.out" 2>"$tmp/python.err" 3>&- &
 python_pid=$!
 python_port="$(await_line "$tmp/python.out" 's/^Serving HTTP on .* port ([0-9]+) .*/\1/p' "$python_pid" python)"
 
@@ -215,18 +216,24 @@ runs="$tmp/runs.tsv"
 
 # run_wrk TEST SERVER SECONDS [ROUND]: one wrk run; with a round, its numbers go to runs.tsv.
 run_wrk() {
-    local test="$1" server="$2" seconds="$3" round="${4:-}" args out result server_before wrk_before
+    local test="$1" server="$2" seconds="$3" round="${4:-}" args out rc=0 result server_before wrk_before
     args=(-t1 "-c${test_conns[$test]}" "-d${seconds}s" "--timeout" "${timeout_s}s" --latency -s "$tmp/report.lua")
     [[ -n "${test_headers[$test]}" ]] && args+=(-H "${test_headers[$test]}")
     server_before="$(proc_ticks "${pid[$server]}")"
     own_children_ticks; wrk_before=$own_children
     # wrk ends by itself after the duration; the kill is a guard against a wedged run.
-    out="$(timeout -k 5 $((seconds + 30)) wrk "${args[@]}" "http://127.0.0.1:${port[$server]}/${test_file[$test]}" 2>&1)" || true
+    out="$(timeout -k 5 $((seconds + 30)) wrk "${args[@]}" "http://127.0.0.1:${port[$server]}/${test_file[$test]}" 2>&1)" || rc=$?
     own_children_ticks
     result="$(sed -n 's/^RESULT //p' <<<"$out")"
     if [[ -z "$result" ]]; then
-        progress "wrk failed against $server ($test):"; progress "$out"
+        progress "wrk failed against $server ($test, exit $rc):"; progress "$out"
+        echo "${round:-warm-up}, $test, $server: wrk gave no result (exit $rc$([[ $rc -eq 124 || $rc -eq 137 ]] && echo ", killed after $((seconds + 30)) s")): $(head -c 200 <<<"$out" | tr '\n' ' ')" >>"$tmp/failures"
         result="0 $((seconds * 1000000)) 0 0 0 0 0 0 0 0 0"
+    fi
+    if ! kill -0 "${pid[$server]}" 2>/dev/null && [[ ! -e "$tmp/gone-$server" ]]; then
+        : >"$tmp/gone-$server"
+        progress "$server is no longer running"
+        echo "${round:-warm-up}, $test, $server: the server is no longer running" >>"$tmp/failures"
     fi
     [[ -z "$round" ]] && return 0
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$test" "$round" "$server" "${result// /$'\t'}" \
@@ -258,7 +265,12 @@ done
 
 # --- What the servers themselves reported. --------------------------------------------------
 exec 3>&-
-for _ in $(seq 100); do kill -0 "$netlab_pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 150); do kill -0 "$netlab_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$netlab_pid" 2>/dev/null; then
+    progress "The Netlab server did not stop within 15 s of the end of its input; killed."
+    echo "did not stop within 15 s of the end of its input; killed" >>"$tmp/netlab.err"
+    kill -KILL "$netlab_pid"
+fi
 wait "$netlab_pid" 2>/dev/null || progress "The Netlab server exited with an error: $(cat "$tmp/netlab.err")"
 netlab_pid=""
 kill -TERM "$nginx_pid" "$python_pid" 2>/dev/null || true
@@ -268,7 +280,7 @@ nginx_pid="" python_pid=""
 # --- The report. ----------------------------------------------------------------------------
 export RUNS="$runs" ROUNDS="$rounds" DURATION="$duration" CONNECTIONS="$connections" BIG_CONNECTIONS="$big_connections" \
     TIMEOUT="$timeout_s" CLK_TCK="$clk_tck" STARTED="$started" LOAD_AVERAGE="$load_average" CONTENT_CHECK="$content_check" \
-    NGINX_VERSION="$(nginx -v 2>&1 | sed 's/.*: //')" NGINX_WORKERS="$nginx_workers" NGINX_WORKER_COUNT="$nginx_worker_count" \
+    NGINX_VERSION="$nginx_version" NGINX_WORKERS="$nginx_workers" NGINX_WORKER_COUNT="$nginx_worker_count" \
     NGINX_ACCESS_LOG="$nginx_access_log" PY_PROTOCOL="$py_protocol" \
     PYTHON_VERSION="$("$python" -c 'import platform; print(platform.python_version())')" \
     DOTNET_VERSION="$(dotnet --version)" WRK_VERSION="$(wrk -v 2>&1 | head -n1 | awk '{print $2}')" \
@@ -276,12 +288,12 @@ export RUNS="$runs" ROUNDS="$rounds" DURATION="$duration" CONNECTIONS="$connecti
     NGINX_ERRORS="$(grep -c . "$tmp/nginx-error.log" || true)" NGINX_ERROR_SAMPLE="$(head -n3 "$tmp/nginx-error.log" | cut -c1-300)" \
     NGINX_ACCESS_STATUSES="$( [[ -f "$tmp/nginx-access.log" ]] && awk '{n[$9]++} END {for (s in n) printf "%s%s × %d", (i++ ? ", " : ""), s, n[s]}' "$tmp/nginx-access.log")" \
     PYTHON_REQUESTS="$(grep -c '" [0-9][0-9][0-9] ' "$tmp/python.err" || true)" \
-    PYTHON_STATUSES="$(grep -oE '" [0-9]{3} ' "$tmp/python.err" | sort | uniq -c | awk '{printf "%s%s × %d", (NR > 1 ? ", " : ""), $2, $1}')" \
+    PYTHON_STATUSES="$(sed -nE 's/.*" ([0-9]{3}) .*/\1/p' "$tmp/python.err" | sort | uniq -c | awk '{printf "%s%s × %d", (NR > 1 ? ", " : ""), $2, $1}')" \
     PYTHON_TRACEBACKS="$(grep -c '^Traceback' "$tmp/python.err" || true)" \
-    PYTHON_ERROR_SAMPLE="$(grep -E '^[A-Za-z]*(Error|Exception)' "$tmp/python.err" | sort | uniq -c | sort -rn | head -n3 | cut -c1-200)" \
-    CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" CPUS="$(nproc)" OS="$(uname -sr)"
+    PYTHON_ERROR_SAMPLE="$(grep -E '^[A-Za-z.]+(Error|Exception): ' "$tmp/python.err" | sort | uniq -c | sort -rn | head -n3 | cut -c1-200)" \
+    LOAD_AVERAGE_END="$(cut -d' ' -f1 /proc/loadavg)" FAILURES="$(cat "$tmp/failures" 2>/dev/null || true)" CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" CPUS="$(nproc)" OS="$(uname -sr)"
 "$python" - <<'EOF' | tee "$partial"
-import os, statistics
+import math, os, statistics
 
 env = os.environ
 tick = int(env["CLK_TCK"])
@@ -291,7 +303,8 @@ for line in open(env["RUNS"]):
     test, rnd, server = f[0], int(f[1]), f[2]
     req, dur, byt, conn, read, write, status, timeout, p50, p99, mx, sticks, wticks = map(float, f[3:16])
     secs = dur / 1e6
-    runs.append(dict(test=test, round=rnd, server=server, requests=int(req), rps=req / secs, mbps=byt / secs / 1048576,
+    runs.append(dict(test=test, round=rnd, server=server, requests=int(req), bytes=byt, server_ticks=sticks,
+                     rps=req / secs, mbps=byt / secs / 1048576,
                      errors=(int(conn), int(read), int(write), int(timeout)), status=int(status),
                      p50=p50 / 1000, p99=p99 / 1000, max=mx / 1000,
                      server_cpu=sticks / tick / secs * 100, wrk_cpu=wticks / tick / secs * 100))
@@ -317,7 +330,8 @@ w("# HTTP benchmark: Netlab web server, nginx, Python http.server")
 w("")
 w(f"{env['STARTED']} UTC · {env['OS']} · {env['CPUS']} CPUs ({env['CPU_MODEL']}) · .NET SDK {env['DOTNET_VERSION']} · "
   f"nginx {env['NGINX_VERSION']} (worker_processes {env['NGINX_WORKERS']} = {env['NGINX_WORKER_COUNT']}, access_log {env['NGINX_ACCESS_LOG']}, sendfile on) · "
-  f"Python {env['PYTHON_VERSION']} http.server ({env['PY_PROTOCOL']}) · wrk {env['WRK_VERSION']} · load average {env['LOAD_AVERAGE']} at start")
+  f"Python {env['PYTHON_VERSION']} http.server ({env['PY_PROTOCOL']}) · wrk {env['WRK_VERSION']} · "
+  f"load average {env['LOAD_AVERAGE']} at start, {env['LOAD_AVERAGE_END']} at end")
 w("")
 w(f"Content check (each server's 1k.bin and 10m.bin compared byte for byte before the runs): {env['CONTENT_CHECK'] or 'all identical'}.")
 w("")
@@ -343,7 +357,11 @@ w("")
 w("| test | Netlab | nginx | Python | Netlab/nginx | Netlab/Python |")
 w("|---|--:|--:|--:|--:|--:|")
 labels = {"keepalive": "1 KB keep-alive", "close": "1 KB new connection per request", "big": "10 MB"}
-ratio = lambda a, b: f"{a / b:.2f}×" if b else "n/a"
+def ratio(a, b):
+    if not b or math.isnan(a) or math.isnan(b):
+        return "n/a"
+    return f"{a / b:.2f}×" if a / b >= 0.1 else f"{a / b:.2g}×"
+cpu = lambda v: "n/a" if math.isnan(v) else f"{v:,.1f}"
 for test, (_, unit, key) in tests.items():
     mean = {s: statistics.mean(r[key] for r in runs if r["test"] == test and r["server"] == s) for s in servers}
     w(f"| {labels[test]} ({unit}) | {rate(mean['Netlab'], key)} | {rate(mean['nginx'], key)} | {rate(mean['Python'], key)} | "
@@ -352,7 +370,25 @@ for test in ("keepalive", "close"):
     p99 = {s: statistics.median(r["p99"] for r in runs if r["test"] == test and r["server"] == s) for s in servers}
     w(f"| {labels[test]}, p99 latency (ms, median of rounds) | {p99['Netlab']:.2f} | {p99['nginx']:.2f} | {p99['Python']:.2f} | "
       f"{ratio(p99['Netlab'], p99['nginx'])} | {ratio(p99['Netlab'], p99['Python'])} |")
+# Server CPU per unit of work: what a server costs when the client, not the server, is the limit.
+for test, unit, per in (("keepalive", "µs per response", lambda r: r["requests"] / 1e6),
+                        ("close", "µs per response", lambda r: r["requests"] / 1e6),
+                        ("big", "ms per GB sent", lambda r: r["bytes"] / 2**30 / 1e3)):
+    cost = {}
+    for s in servers:
+        rs = [r for r in runs if r["test"] == test and r["server"] == s]
+        work = sum(per(r) for r in rs)
+        cost[s] = sum(r["server_ticks"] for r in rs) / tick / work if work else float("nan")
+    w(f"| {labels[test]}, server CPU ({unit}) | {cpu(cost['Netlab'])} | {cpu(cost['nginx'])} | {cpu(cost['Python'])} | "
+      f"{ratio(cost['Netlab'], cost['nginx'])} | {ratio(cost['Netlab'], cost['Python'])} |")
 w("")
+
+if env["FAILURES"]:
+    w("## Failed runs (counted as 0 responses)")
+    w("")
+    for line in env["FAILURES"].splitlines():
+        w(f"- {line}")
+    w("")
 
 w("## What the servers reported")
 w("")
@@ -380,10 +416,15 @@ w(f"- Socket errors are wrk's counts of connect/read/write errors and of request
 w("- New connection per request: wrk sends `Connection: close`, the server closes after the response and wrk reconnects. "
   + ("Python's http.server answers HTTP/1.0 and closes every connection anyway, so its keep-alive runs are also one connection per request. "
      if env["PY_PROTOCOL"] == "HTTP/1.0" else f"Python's http.server runs with --protocol {env['PY_PROTOCOL']}. ")
-  + "Python's server listens with a backlog of 5: connections beyond it wait for SYN retransmits, which shows as timeouts and long tails.")
+  + "Python's server listens with a backlog of 5: if its accept loop falls behind, connections wait for SYN retransmits (1 s and more), "
+  "which would show as timeouts and long tails; wrk stops every run after its duration whatever the server does.")
 w("- Netlab: `Netlab.Bench serve-http` in a process of its own, HttpServer with default options. nginx: its own minimal config in the temporary folder "
   "(non-daemon, defaults otherwise, so keepalive_requests 1000). Python: `python3 -m http.server --bind 127.0.0.1 --directory ROOT 0`, logging each request to stderr (to a file).")
-w("- CPU columns: each process's CPU time over the run in % of one core (nginx: master and workers); the server and wrk share the machine's CPUs.")
+w("- CPU columns: each process's CPU time over the run in % of one core (nginx: master and workers); the server and wrk share the machine's CPUs. "
+  "Where wrk's CPU is near 100% (its one thread), wrk is the limit and the rate understates the server: the summary's server CPU per response "
+  "(or per GB, in ms of CPU time) compares the servers' cost regardless. MB/s counts every byte wrk read, heads included (MB = 2^20 bytes).")
+w("- What the servers reported covers the whole run, content check and warm-up included; Python's tracebacks are BrokenPipe/ConnectionReset "
+  "when wrk closes connections mid-response at the end of a run.")
 print("\n".join(out))
 EOF
 chmod 644 "$partial"  # mktemp makes it private

@@ -1,5 +1,5 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
-// See BenchSettings.Usage, and bench/udp-ping.sh for how it is run.
+// See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode.
 using Netlab.Bench;
 
 if (args is ["serve"])

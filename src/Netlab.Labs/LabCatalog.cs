@@ -1,4 +1,5 @@
 using Netlab.Labs.Core;
+using Netlab.Labs.Dns;
 using Netlab.Labs.Http;
 using Netlab.Labs.UdpPing;
 
@@ -32,6 +33,17 @@ public static class LabCatalog
                     (options, _) => new HttpProbe((HttpProbeOptions)options)),
                 new ProbeKind("http-grade", "Grader", typeof(HttpGraderOptions),
                     (options, environment) => new HttpGrader((HttpGraderOptions)options, environment)),
+            ]),
+        new LabDefinition(
+            "dns",
+            "DNS",
+            "An authoritative DNS server and client in RFC 1035 wire format: name compression, NXDOMAIN, TC and TCP, and every message as labelled hex.",
+            "Handout 003: An Authoritative DNS Server and Client",
+            new ServerKind("dns", typeof(DnsServerOptions),
+                (options, context) => new DnsServer((DnsServerOptions)options, context)),
+            [
+                new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
+                    (options, _) => new DnsProbe((DnsProbeOptions)options)),
             ]),
     ];
 

@@ -17,6 +17,8 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(AccessLogEntry), "accessLogEntry")]
 [JsonDerivedType(typeof(HttpResponseView), "httpResponseView")]
 [JsonDerivedType(typeof(Check), "check")]
+[JsonDerivedType(typeof(HexMessage), "hexMessage")]
+[JsonDerivedType(typeof(DnsQueryLogged), "dnsQueryLogged")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -91,3 +93,12 @@ public sealed record HttpResponseView(
 
 /// <summary>One graded check: what was expected, what came back, and the points it earns.</summary>
 public sealed record Check(string Name, bool Passed, double Points, double MaxPoints, string Expected, string Actual) : LabEvent;
+
+/// <summary>One named range of a message's bytes, e.g. ID at 0..2 with its decoded value.</summary>
+public sealed record HexField(string Name, int Offset, int Length, string Value, string Group);
+
+/// <summary>A message on the wire with its fields labelled, for a colour-coded hex dump.</summary>
+public sealed record HexMessage(string Label, byte[] Bytes, IReadOnlyList<HexField> Fields) : LabEvent;
+
+/// <summary>A query a DNS server answered: who asked, over what, for what, and the response code.</summary>
+public sealed record DnsQueryLogged(string Client, string Transport, int Id, string Name, string Type, string ResponseCode, int ResponseBytes, string? Error) : LabEvent;

@@ -1,0 +1,184 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Dns;
+
+/// <summary>
+/// The lab's DNS client: builds a query (random ID, RD set), sends it over UDP with a timeout and
+/// retries (over TCP when the answer is truncated or when asked), checks that the reply has the
+/// query's ID and question, and shows it as the handout's lines, a dig-like view and both
+/// messages as labelled hex.
+/// </summary>
+public sealed class DnsProbe(DnsProbeOptions options) : IProbe
+{
+    public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
+    {
+        var name = options.Name.TrimEnd('.');
+        if (!DnsName.TryGetLabels(name, out _))
+            throw new LabException($"\"{options.Name}\" is not a valid domain name (labels of 1-63 bytes, 255 in all).");
+        var id = (ushort)RandomNumberGenerator.GetInt32(0, 65536);
+        var query = DnsMessageWriter.Write(new DnsMessage(id, new DnsFlags(false, 0, false, false, true, false, DnsResponseCode.NoError),
+            [new DnsQuestion(name, options.Type, DnsClass.IN)], [], [], []));
+        events.Emit(DnsHex.Describe("query", query));
+
+        var started = Stopwatch.GetTimestamp();
+        byte[] reply;
+        string transport;
+        if (options.Tcp)
+        {
+            (reply, transport) = (await TcpAsync(target, query, cancellationToken), "TCP");
+        }
+        else
+        {
+            reply = await UdpAsync(target, query, id, events, cancellationToken);
+            transport = "UDP";
+            if (reply.Length >= 3 && (reply[2] & 0x02) != 0)
+            {
+                events.Emit(new LogLine(LogSeverity.Info, "The UDP answer was truncated (TC); asking again over TCP."));
+                (reply, transport) = (await TcpAsync(target, query, cancellationToken), "TCP");
+            }
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        events.Emit(DnsHex.Describe("response", reply));
+        if (!DnsMessageReader.TryRead(reply, out var message, out var error))
+            throw new LabException($"The reply is not a valid DNS message: {error}.");
+        var response = message!;
+        if (response.Id != id)
+            throw new LabException($"The reply's ID {response.Id} is not the query's {id}.");
+        if (!response.Flags.Response)
+            throw new LabException("The reply does not have QR set: it is not a response.");
+        if (response.Questions.Count != 1 || !DnsName.Equal(response.Questions[0].Name, name) || response.Questions[0].Type != options.Type)
+            throw new LabException("The reply does not echo the question that was asked.");
+
+        // The handout's client output, one line per record.
+        var lengths = RdLengths(reply);
+        var index = 0;
+        foreach (var record in response.Answers.Concat(response.Authority).Concat(response.Additional))
+            events.Emit(new LogLine(LogSeverity.Info, record.HandoutLine(lengths.ElementAtOrDefault(index++))));
+        if (response.Answers.Count == 0)
+            events.Emit(new LogLine(LogSeverity.Info, $"{name}: no {DnsRecord.TypeName(options.Type)} records ({response.Flags.ResponseCode.ToString().ToUpperInvariant()})"));
+
+        events.Emit(new Summary(DigView(response, target, transport, elapsed, reply.Length), new Dictionary<string, double?>
+        {
+            ["rcode"] = (double)response.Flags.ResponseCode,
+            ["answers"] = response.Answers.Count,
+            ["authority"] = response.Authority.Count,
+            ["additional"] = response.Additional.Count,
+            ["queryTimeMs"] = elapsed,
+            ["responseBytes"] = reply.Length,
+        }));
+    }
+
+    private async Task<byte[]> UdpAsync(ProbeTarget target, byte[] query, ushort id, IEventSink events, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(target.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Connect(target.EndPoint);
+        var buffer = new byte[65_535];
+        for (var attempt = 0; attempt <= options.Retries; attempt++)
+        {
+            await socket.SendAsync(query, SocketFlags.None, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.TimeoutMs);
+            try
+            {
+                while (true)
+                {
+                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                    // A stray datagram with another ID is not our answer (RFC 5452): keep waiting.
+                    if (n >= 2 && BinaryPrimitives.ReadUInt16BigEndian(buffer) == id)
+                        return buffer[..n];
+                    events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a {n}-byte datagram that does not carry the query's ID."));
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                events.Emit(new LogLine(LogSeverity.Warning, $"No reply within {options.TimeoutMs} ms (try {attempt + 1} of {options.Retries + 1})."));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+            {
+                throw new LabException($"Nothing answers DNS on {target} (ICMP port unreachable).");
+            }
+        }
+        throw new LabException($"No reply from {target} after {options.Retries + 1} tries of {options.TimeoutMs} ms.");
+    }
+
+    private async Task<byte[]> TcpAsync(ProbeTarget target, byte[] query, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.TimeoutMs);
+        using var socket = new Socket(target.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(target.EndPoint, timeout.Token);
+            var framed = new byte[query.Length + 2];
+            BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+            query.CopyTo(framed, 2);
+            await socket.SendAsync(framed, SocketFlags.None, timeout.Token);
+            var prefix = new byte[2];
+            await ReadExactlyAsync(socket, prefix, timeout.Token);
+            var reply = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+            await ReadExactlyAsync(socket, reply, timeout.Token);
+            return reply;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new LabException($"No reply over TCP from {target} within {options.TimeoutMs} ms.");
+        }
+        catch (SocketException e)
+        {
+            throw new LabException($"TCP to {target}: {e.Message}.");
+        }
+    }
+
+    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken token)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, token);
+            if (n == 0)
+                throw new LabException("The server closed the TCP connection before the whole answer came.");
+            read += n;
+        }
+    }
+
+    /// <summary>The RDLENGTH of each record in order, for the handout's "addr (4)".</summary>
+    private static List<int> RdLengths(byte[] reply)
+    {
+        var fields = new List<HexField>();
+        DnsMessageReader.TryRead(reply, out _, out _, fields);
+        return fields.Where(f => f.Name == "RDLENGTH").Select(f => int.Parse(f.Value, CultureInfo.InvariantCulture)).ToList();
+    }
+
+    private static List<string> DigView(DnsMessage m, ProbeTarget target, string transport, double ms, int size)
+    {
+        var lines = new List<string>
+        {
+            $";; ->>HEADER<<- opcode: {(m.Flags.Opcode == 0 ? "QUERY" : m.Flags.Opcode.ToString(CultureInfo.InvariantCulture))}, status: {m.Flags.ResponseCode.ToString().ToUpperInvariant()}, id: {m.Id}",
+            $";; flags: {m.Flags}; QUERY: {m.Questions.Count}, ANSWER: {m.Answers.Count}, AUTHORITY: {m.Authority.Count}, ADDITIONAL: {m.Additional.Count}",
+            "",
+            ";; QUESTION SECTION:",
+        };
+        lines.AddRange(m.Questions.Select(q => $";{q.Name}.\t\t{q.Class}\t{DnsRecord.TypeName(q.Type)}"));
+        void Section(string title, IReadOnlyList<DnsRecord> records)
+        {
+            if (records.Count == 0) return;
+            lines.Add("");
+            lines.Add($";; {title} SECTION:");
+            lines.AddRange(records.Select(r => r.DigLine()));
+        }
+        Section("ANSWER", m.Answers);
+        Section("AUTHORITY", m.Authority);
+        Section("ADDITIONAL", m.Additional);
+        lines.Add("");
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $";; Query time: {ms:F3} msec"));
+        lines.Add($";; SERVER: {target.Address}#{target.Port}({transport})");
+        lines.Add($";; MSG SIZE  rcvd: {size}");
+        return lines;
+    }
+}

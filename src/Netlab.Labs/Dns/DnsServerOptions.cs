@@ -1,0 +1,35 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Netlab.Labs.Dns;
+
+public sealed record DnsServerOptions
+{
+    [Required, StringLength(200), Description("The zone file, relative to the content root.")]
+    public string Zone { get; init; } = "dns/netlab.zone";
+
+    [Description("Also show every query and response as a colour-coded hex dump.")]
+    public bool HexDumps { get; init; }
+
+    [Range(100, 60_000), Description("How long a TCP client may take to send a query, in ms.")]
+    public int TcpTimeoutMs { get; init; } = 5000;
+}
+
+public sealed record DnsProbeOptions
+{
+    [Required, StringLength(253), RegularExpression(@"^[^\s]+$", ErrorMessage = "name must be a domain name without spaces."),
+     Description("The name to look up, e.g. www.netlab.test.")]
+    public string Name { get; init; } = "www.netlab.test";
+
+    [Description("The record type to ask for.")]
+    public DnsType Type { get; init; } = DnsType.A;
+
+    [Range(10, 30_000), Description("How long to wait for each reply, in ms.")]
+    public int TimeoutMs { get; init; } = 2000;
+
+    [Range(0, 10), Description("Tries after the first when no reply comes over UDP.")]
+    public int Retries { get; init; } = 2;
+
+    [Description("Ask over TCP from the start (otherwise only when a UDP answer is truncated).")]
+    public bool Tcp { get; init; }
+}
