@@ -19,7 +19,8 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
     private const int MaxDiscardedBody = 1024 * 1024;
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly byte[] buffer = new byte[context.Limits.MaxRequestLine + context.Limits.MaxHeaderBytes + 8];
+    // Pooled: a connection per request (HTTP/1.0, Connection: close) should not cost a fresh 24 KB.
+    private readonly byte[] buffer = ArrayPool<byte>.Shared.Rent(context.Limits.MaxRequestLine + context.Limits.MaxHeaderBytes + 8);
     private int filled;
 
     public async Task RunAsync(CancellationToken stopping)
@@ -40,6 +41,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         {
             try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
             socket.Dispose();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -115,74 +117,45 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
             await SendErrorAsync(400, "The request target is not a path.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
             return keepAlive;
         }
-        if (!ContentRoot.TryDecode(urlPath, out var decoded))
+        var file = context.Files.Get(urlPath);
+        if (file is null)
         {
-            await SendErrorAsync(400, "The path is not validly percent-encoded, or encodes a slash, backslash or NUL.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
-            return keepAlive;
-        }
-        switch (context.Root.TryResolve(decoded, out var path))
-        {
-            case ContentRoot.Outcome.Forbidden:
-                await SendErrorAsync(403, "That path leaves the content root or is not allowed.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
-                return keepAlive;
-            case ContentRoot.Outcome.NotFound:
-                await SendErrorAsync(404, $"{decoded} was not found on this server.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
-                return keepAlive;
-        }
-
-        if (Directory.Exists(path))
-        {
-            if (!urlPath.EndsWith('/'))
+            var (resolved, status, detail, location) = await ResolveAsync(urlPath, token);
+            if (resolved is null)
             {
-                // Relative links in the folder's index.html need the trailing slash.
-                await SendErrorAsync(301, "The page is a folder; see its address with a trailing slash.", request.Version, isHead, started, request.Method, request.Target, keepAlive,
-                    extra: ("Location", urlPath + "/"));
+                await SendErrorAsync(status, detail, request.Version, isHead, started, request.Method, request.Target, keepAlive,
+                    location is null ? null : ("Location", location));
                 return keepAlive;
             }
-            if (context.Root.TryResolve(decoded + "/index.html", out var index) != ContentRoot.Outcome.Found || !File.Exists(index))
-            {
-                await SendErrorAsync(404, $"{decoded} is a folder without an index.html.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
-                return keepAlive;
-            }
-            path = index;
+            file = resolved;
+            context.Files.Put(urlPath, file);
         }
 
-        var file = new FileInfo(path);
-        if (!file.Exists)
-        {
-            await SendErrorAsync(404, $"{decoded} was not found on this server.", request.Version, isHead, started, request.Method, request.Target, keepAlive);
-            return keepAlive;
-        }
-        var modified = new DateTimeOffset(file.LastWriteTimeUtc.Ticks - file.LastWriteTimeUtc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        var notModified = HttpResponseHead.TryParseDate(request.Header("If-Modified-Since"), out var since) && modified <= since;
+        var notModified = HttpResponseHead.TryParseDate(request.Header("If-Modified-Since"), out var since) && file.Modified <= since;
         var head = new HttpResponseHead(notModified ? 304 : 200, request.Version)
             .Add("Connection", keepAlive ? "keep-alive" : "close")
             .Add("Date", context.Now())
             .Add("Server", HttpResponseHead.ServerName)
-            .Add("Last-Modified", HttpResponseHead.FormatDate(modified))
-            .Add("Content-Length", file.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .Add("Content-Type", MimeTypes.ForPath(path));
+            .Add("Last-Modified", file.LastModified)
+            .Add("Content-Length", file.LengthText)
+            .Add("Content-Type", file.ContentType);
         var headBytes = head.ToBytes();
         long bodyBytes = 0;
         if (isHead || notModified)
         {
             await socket.SendAsync(headBytes, SocketFlags.None, token);
         }
-        else if (file.Length <= SmallFile)
+        else if (file.Content is { } content)
         {
             // Head and body in one write: one syscall for the common small page.
-            var total = headBytes.Length + (int)file.Length;
+            var total = headBytes.Length + content.Length;
             var rented = ArrayPool<byte>.Shared.Rent(total);
             try
             {
                 headBytes.CopyTo(rented, 0);
-                int read;
-                using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
-                    read = await stream.ReadAtLeastAsync(rented.AsMemory(headBytes.Length, (int)file.Length), (int)file.Length, throwOnEndOfStream: false, token);
-                if (read != file.Length)
-                    throw new IOException($"{path} changed size while being read.");
+                content.CopyTo(rented, headBytes.Length);
                 await socket.SendAsync(rented.AsMemory(0, total), SocketFlags.None, token);
-                bodyBytes = read;
+                bodyBytes = content.Length;
             }
             finally
             {
@@ -192,11 +165,47 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         else
         {
             // Large files are streamed by the kernel (sendfile), never loaded into memory.
-            await socket.SendFileAsync(path, headBytes, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, token);
+            await socket.SendFileAsync(file.Path, headBytes, ReadOnlyMemory<byte>.Empty, TransmitFileOptions.UseDefaultWorkerThread, token);
             bodyBytes = file.Length;
         }
         Log(head, request.Method, request.Target, bodyBytes, started);
         return keepAlive;
+    }
+
+    /// <summary>Maps a URL path to a servable file under the content root, or the error to answer.</summary>
+    private async Task<(FileCache.Entry? File, int Status, string Detail, string? Location)> ResolveAsync(string urlPath, CancellationToken token)
+    {
+        if (!ContentRoot.TryDecode(urlPath, out var decoded))
+            return (null, 400, "The path is not validly percent-encoded, or encodes a slash, backslash or NUL.", null);
+        switch (context.Root.TryResolve(decoded, out var path))
+        {
+            case ContentRoot.Outcome.Forbidden:
+                return (null, 403, "That path leaves the content root or is not allowed.", null);
+            case ContentRoot.Outcome.NotFound:
+                return (null, 404, $"{decoded} was not found on this server.", null);
+        }
+        if (Directory.Exists(path))
+        {
+            // Relative links in the folder's index.html need the trailing slash.
+            if (!urlPath.EndsWith('/'))
+                return (null, 301, "The page is a folder; see its address with a trailing slash.", urlPath + "/");
+            if (context.Root.TryResolve(decoded + "/index.html", out var index) != ContentRoot.Outcome.Found || !File.Exists(index))
+                return (null, 404, $"{decoded} is a folder without an index.html.", null);
+            path = index;
+        }
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return (null, 404, $"{decoded} was not found on this server.", null);
+        var modified = new DateTimeOffset(info.LastWriteTimeUtc.Ticks - info.LastWriteTimeUtc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        byte[]? content = null;
+        if (info.Length <= SmallFile)
+        {
+            content = new byte[info.Length];
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            if (await stream.ReadAtLeastAsync(content, content.Length, throwOnEndOfStream: false, token) != content.Length)
+                throw new IOException($"{path} changed size while being read.");
+        }
+        return (new FileCache.Entry(path, info.Length, modified, MimeTypes.ForPath(path), content), 200, "", null);
     }
 
     private async Task SendErrorAsync(int status, string detail, HttpVersion version, bool isHead, long started, string method, string target,
@@ -301,6 +310,7 @@ internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot 
     public ContentRoot Root { get; } = root;
     public IEventSink Events { get; } = events;
     public HttpLimits Limits { get; } = new();
+    public FileCache Files { get; } = new();
 
     /// <summary>The Date header, formatted once a second rather than per response.</summary>
     public string Now()
@@ -313,5 +323,35 @@ internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot 
             Volatile.Write(ref dateSecond, second);
         }
         return date;
+    }
+}
+
+/// <summary>
+/// Files the server resolved lately, with small ones' bytes, kept for one second: a page asked for
+/// again and again (a class reloading HelloWorld.html, a benchmark) is then served with no
+/// file-system call at all, and a change to a file shows within a second.
+/// </summary>
+internal sealed class FileCache
+{
+    private const int MaxEntries = 4096;
+    private static readonly long Lifetime = System.Diagnostics.Stopwatch.Frequency;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+
+    public sealed record Entry(string Path, long Length, DateTimeOffset Modified, string ContentType, byte[]? Content)
+    {
+        public long Expires { get; } = Stopwatch.GetTimestamp() + Lifetime;
+        public string LastModified { get; } = HttpResponseHead.FormatDate(Modified);
+        public string LengthText { get; } = Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Entry? Get(string urlPath) =>
+        entries.TryGetValue(urlPath, out var entry) && entry.Expires > Stopwatch.GetTimestamp() ? entry : null;
+
+    public void Put(string urlPath, Entry entry)
+    {
+        if (entries.Count >= MaxEntries)
+            entries.Clear();
+        entries[urlPath] = entry;
     }
 }
