@@ -279,7 +279,7 @@ public class HttpServerTests
         Assert.Equal("403", output);
     }
 
-    internal static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
+    public static async Task<(int Exit, string Output)> RunAsync(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) info.ArgumentList.Add(a);
