@@ -227,3 +227,56 @@ public class HttpLabApiTests : IAsyncLifetime
         Assert.Contains("Cannot talk to 127.0.0.1", (string)run["error"]!);
     }
 }
+
+public class DnsLabApiTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task Start_the_dns_server_query_it_and_reload_its_zone_through_the_api()
+    {
+        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var dns = labs.Single(l => (string)l!["id"]! == "dns")!;
+        var probeOptions = dns["probes"]!.AsArray().Single(p => (string)p!["kind"]! == "dns-query")!["options"]!.AsArray().Select(o => (string)o!["name"]!);
+        Assert.Contains("name", probeOptions);
+        Assert.Contains("type", probeOptions);
+
+        var started = await client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0 });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var port = (int)server["port"]!;
+
+        var run = await client.PostAsJsonAsync("/api/runs", new { probe = "dns-query", target = new { host = "127.0.0.1", port }, options = new { name = "www.netlab.test", type = "A" } });
+        var done = await client.WaitForRunAsync((string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal("Succeeded", (string)done["status"]!);
+        Assert.Equal(2, (int)done["summary"]!["answers"]!);
+        var events = await client.EventsAsync((string)done["id"]!);
+        Assert.Equal(["query", "response"], events.Where(e => (string)e!["kind"]! == "hexMessage").Select(e => (string)e!["label"]!));
+        Assert.Contains(events, e => (string)e!["kind"]! == "logLine" && (string)e["text"]! == "www.netlab.test: type A, class IN, TTL 260, addr (4) 192.165.1.10");
+
+        var reload = await client.PostAsync($"/api/servers/{server["id"]}/reload", null);
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        Assert.Contains("records for netlab.test", (string)(await reload.Content.ReadFromJsonAsync<JsonObject>())!["message"]!);
+    }
+
+    [Fact]
+    public async Task A_zone_outside_the_content_root_and_reloading_a_server_without_content_are_400()
+    {
+        var bad = await client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0, options = new { zone = "../../../etc/hosts" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("not in the content root", (string)(await bad.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!);
+
+        var ping = await client.StartServerAsync();
+        var reload = await client.PostAsync($"/api/servers/{ping["id"]}/reload", null);
+        Assert.Equal(HttpStatusCode.BadRequest, reload.StatusCode);
+    }
+}

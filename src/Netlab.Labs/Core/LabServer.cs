@@ -133,6 +133,13 @@ public abstract class LabServer : ILabServer
     }
 }
 
+/// <summary>A server whose content can be read again while it runs (e.g. a DNS zone).</summary>
+public interface IReloadable
+{
+    /// <summary>Reloads; returns what was loaded. Throws <see cref="LabException"/> and keeps the old content on a mistake.</summary>
+    string Reload();
+}
+
 /// <summary>An error the user caused and can fix: shown as a message, never a stack trace.</summary>
 public class LabException(string message, Exception? inner = null) : Exception(message, inner);
 

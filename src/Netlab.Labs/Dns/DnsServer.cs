@@ -10,7 +10,7 @@ namespace Netlab.Labs.Dns;
 /// prefix (RFC 1035 section 4.2.2). Answers come from <see cref="DnsResponder"/>; the zone can be
 /// reloaded while it runs. A bad packet or a bad TCP client never stops it.
 /// </summary>
-public sealed class DnsServer : LabServer
+public sealed class DnsServer : LabServer, IReloadable
 {
     private const int MaxTcpMessage = ushort.MaxValue;
 
@@ -43,6 +43,12 @@ public sealed class DnsServer : LabServer
         Volatile.Write(ref zone, fresh);
         Events.Emit(new LogLine(LogSeverity.Info, $"Zone reloaded: {fresh.Records.Count} records for {string.Join(", ", fresh.Apexes)}"));
         return fresh;
+    }
+
+    public string Reload()
+    {
+        var fresh = ReloadZone();
+        return $"{fresh.Records.Count} records for {string.Join(", ", fresh.Apexes)}";
     }
 
     protected override IPEndPoint Bind(IPEndPoint requested)

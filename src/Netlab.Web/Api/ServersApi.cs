@@ -21,6 +21,10 @@ public static class ServersApi
         api.MapGet("/{id:guid}/events", (Guid id, ServerManager servers) => TypedResults.Ok(servers.Feed(id).Snapshot()))
             .WithSummary("The server's most recent events (what it received and did).")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:guid}/reload", (Guid id, ServerManager servers) => TypedResults.Ok(new { message = servers.Reload(id) }))
+            .WithSummary("Reloads a server's content without a restart (the DNS zone file).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/{id:guid}", StopAsync)
             .WithSummary("Stops a lab server and removes it.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -39,6 +39,24 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
     public EventFeed Feed(Guid id) => Find(id).Feed;
 
+    /// <summary>The running server itself, for lab pages that show more than the common state (e.g. a DNS zone).</summary>
+    public ILabServer Instance(Guid id) => Find(id).Server;
+
+    /// <summary>Reloads a server's content (a DNS zone) without a restart.</summary>
+    public string Reload(Guid id)
+    {
+        if (Find(id).Server is not IReloadable reloadable)
+            throw ProblemException.BadRequest($"A {Find(id).Lab} server has nothing to reload.");
+        try
+        {
+            return reloadable.Reload();
+        }
+        catch (LabException e)
+        {
+            throw new ProblemException(StatusCodes.Status400BadRequest, "Reload failed", e.Message + " The server keeps what it had.");
+        }
+    }
+
     public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken)
     {
         var lab = LabCatalog.Find(request.Lab);
@@ -52,7 +70,15 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
         var id = Guid.CreateVersion7();
         var events = new EventStream(id.ToString(), ChannelCapacity);
-        var server = kind.Create(options, new ServerContext(new IPEndPoint(bindAddress, request.Port), events, environment));
+        ILabServer server;
+        try
+        {
+            server = kind.Create(options, new ServerContext(new IPEndPoint(bindAddress, request.Port), events, environment));
+        }
+        catch (LabException e)
+        {
+            throw new ProblemException(StatusCodes.Status400BadRequest, "Server could not start", e.Message);
+        }
         try
         {
             await server.StartAsync(cancellationToken);

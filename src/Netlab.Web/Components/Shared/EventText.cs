@@ -17,6 +17,8 @@ public static class EventText
         AccessLogEntry a => string.Create(CultureInfo.InvariantCulture, $"{a.Client} \"{a.Method} {a.Target}\" {a.Status} {a.Bytes} bytes {a.DurationMs:F3} ms"),
         TranscriptLine t => $"{t.Connection} {TranscriptView.Prefix(t.Direction)}{t.Text}",
         Check c => $"{(c.Passed ? "PASS" : "FAIL")} {c.Name} ({c.Points}/{c.MaxPoints}): {c.Actual}",
+        DnsQueryLogged q => $"{q.Client} {q.Transport} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}",
+        HexMessage h => $"{h.Label}: {Convert.ToHexString(h.Bytes.AsSpan(0, Math.Min(h.Bytes.Length, 64))).ToLowerInvariant()}{(h.Bytes.Length > 64 ? "…" : "")}",
         HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
         _ => LabJson.Serialize(e),
     };
@@ -28,6 +30,8 @@ public static class EventText
         DatagramSeen => "echoed",
         AccessLogEntry { Status: >= 400 } => "warning",
         AccessLogEntry => "echoed",
+        DnsQueryLogged { ResponseCode: "NOERROR" } => "echoed",
+        DnsQueryLogged => "warning",
         LogLine { Severity: not LogSeverity.Info } => "warning",
         ServerStateChanged { State: ServerState.Faulted } => "dropped",
         _ => "",
