@@ -30,6 +30,9 @@ public sealed record BenchSettings
                Netlab.Bench serve                host a Netlab UDP ping server (loss 0); prints PORT <n>, stops at end of stdin
                Netlab.Bench serve-http ROOT      host the Netlab web server on ROOT; prints PORT <n>, stops at end of stdin,
                                                  then prints EVENTS lines: responses by status, warnings and errors (bench/http.sh)
+               Netlab.Bench serve-dns ROOT ZONE  host the Netlab DNS server (UDP and TCP) with the zone file ZONE under ROOT;
+                                                 prints PORT <n>, stops at end of stdin, then prints EVENTS lines: queries by
+                                                 transport and response code, errors (bench/dns.sh)
 
         options (defaults in brackets):
           --rounds N            alternating rounds of each comparison [3]

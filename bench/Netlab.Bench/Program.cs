@@ -1,11 +1,14 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
-// See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode.
+// See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode,
+// bench/dns.sh the serve-dns mode.
 using Netlab.Bench;
 
 if (args is ["serve"])
     return await ServeAsync();
 if (args is ["serve-http", var contentRoot])
     return await ServeHttpAsync(contentRoot);
+if (args is ["serve-dns", var dnsContentRoot, var zone])
+    return await ServeDnsAsync(dnsContentRoot, zone);
 
 BenchSettings settings;
 try
@@ -51,6 +54,32 @@ static async Task<int> ServeHttpAsync(string contentRoot)
         return 2;
     }
     var server = await HostedHttpServer.StartAsync(contentRoot);
+    try
+    {
+        Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
+        await Console.In.ReadToEndAsync();
+        foreach (var line in await server.StopAsync())
+            Console.Out.WriteLine($"EVENTS {line}");
+    }
+    finally
+    {
+        await server.DisposeAsync();
+    }
+    return 0;
+}
+
+// The Netlab DNS server for bench/dns.sh, answering from the zone file zone (relative to
+// contentRoot) on UDP and TCP: prints PORT <n>, stops when its stdin ends, then prints what the
+// server's events reported (queries by transport and response code, errors), one "EVENTS ..."
+// line each, for the report.
+static async Task<int> ServeDnsAsync(string contentRoot, string zone)
+{
+    if (!Directory.Exists(contentRoot))
+    {
+        Console.Error.WriteLine($"serve-dns: {contentRoot} is not a folder.");
+        return 2;
+    }
+    var server = await HostedDnsServer.StartAsync(contentRoot, zone);
     try
     {
         Console.Out.WriteLine($"PORT {server.EndPoint.Port}");

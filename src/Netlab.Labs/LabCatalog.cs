@@ -1,6 +1,7 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
 using Netlab.Labs.Http;
+using Netlab.Labs.Icmp;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Labs;
@@ -44,6 +45,18 @@ public static class LabCatalog
             [
                 new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
                     (options, _) => new DnsProbe((DnsProbeOptions)options)),
+            ]),
+        new LabDefinition(
+            "icmp",
+            "ICMP Pinger",
+            "Ping with ICMP echo on a raw socket: the checksum, identifier and sequence built by hand, replies and errors parsed out of the IP packet; and traceroute.",
+            "Handout 000, Assignment 4: ICMP Pinger",
+            null,
+            [
+                new ProbeKind("icmp-ping", "ICMP ping", typeof(IcmpPingOptions),
+                    (options, _) => new IcmpPingProbe((IcmpPingOptions)options)) { UsesPort = false },
+                new ProbeKind("traceroute", "Traceroute", typeof(TracerouteOptions),
+                    (options, _) => new TracerouteProbe((TracerouteOptions)options)) { UsesPort = false },
             ]),
     ];
 

@@ -280,3 +280,52 @@ public class DnsLabApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, reload.StatusCode);
     }
 }
+
+public class IcmpLabApiTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task Ping_and_traceroute_a_host_without_a_port()
+    {
+        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var icmp = labs.Single(l => (string)l!["id"]! == "icmp")!;
+        Assert.Null(icmp["server"]);
+        Assert.Equal(["icmp-ping", "traceroute"], icmp["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
+        Assert.All(icmp["probes"]!.AsArray(), p => Assert.False((bool)p!["usesPort"]!));
+        var options = icmp["probes"]![0]!["options"]!.AsArray().Select(o => (string)o!["name"]!);
+        Assert.Equal(["count", "intervalMs", "timeoutMs", "size"], options);
+
+        var ping = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "localhost" }, options = new { count = 2, intervalMs = 200 } });
+        Assert.Equal(HttpStatusCode.Accepted, ping.StatusCode);
+        var done = await client.WaitForRunAsync((string)(await ping.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal("Succeeded", (string)done["status"]!);
+        Assert.Equal(2, (int)done["summary"]!["received"]!);
+        Assert.Equal("127.0.0.1", (string)done["targetAddress"]!);
+
+        var trace = await client.PostAsJsonAsync("/api/runs", new { probe = "traceroute", target = new { host = "127.0.0.1", port = 0 } });
+        var traced = await client.WaitForRunAsync((string)(await trace.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal(1, (int)traced["summary"]!["hops"]!);
+    }
+
+    [Fact]
+    public async Task The_allow_list_applies_to_the_resolved_address_and_the_lab_has_no_server()
+    {
+        var denied = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "192.0.2.1" } });
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        var server = await client.PostAsJsonAsync("/api/servers", new { lab = "icmp", port = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, server.StatusCode);
+        Assert.Contains("has no server", (string)(await server.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!);
+        var tooFast = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "127.0.0.1" }, options = new { intervalMs = 10 } });
+        Assert.Equal(HttpStatusCode.BadRequest, tooFast.StatusCode);
+    }
+}

@@ -23,6 +23,9 @@ public sealed record ServerKind(string Id, Type OptionsType, Func<object, Server
 /// <summary>A kind of probe: what it does, its options type and how to build one from validated options.</summary>
 public sealed record ProbeKind(string Id, string Title, Type OptionsType, Func<object, LabEnvironment, IProbe> Create)
 {
+    /// <summary>False for probes that talk to a host, not a port (ICMP): the target's port is ignored.</summary>
+    public bool UsesPort { get; init; } = true;
+
     public IReadOnlyList<OptionField> Options { get; } = OptionField.Describe(OptionsType);
 }
 

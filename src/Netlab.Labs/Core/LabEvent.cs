@@ -19,6 +19,7 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(Check), "check")]
 [JsonDerivedType(typeof(HexMessage), "hexMessage")]
 [JsonDerivedType(typeof(DnsQueryLogged), "dnsQueryLogged")]
+[JsonDerivedType(typeof(TracerouteHop), "tracerouteHop")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -102,3 +103,6 @@ public sealed record HexMessage(string Label, byte[] Bytes, IReadOnlyList<HexFie
 
 /// <summary>A query a DNS server answered: who asked, over what, for what, and the response code.</summary>
 public sealed record DnsQueryLogged(string Client, string Transport, int Id, string Name, string Type, string ResponseCode, int ResponseBytes, string? Error) : LabEvent;
+
+/// <summary>One hop of a traceroute: who answered each probe (null = no answer) and how fast.</summary>
+public sealed record TracerouteHop(int Hop, IReadOnlyList<string?> Addresses, IReadOnlyList<double?> RttsMs, bool Reached) : LabEvent;

@@ -42,7 +42,7 @@ public sealed class RunCoordinator(
         var options = LabOptionsBinder.Bind(kind.OptionsType, request.Options);
         if (request.Target is null)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
-        var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken);
+        var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken, kind.UsesPort);
         var probe = kind.Create(options, environment);
 
         var entity = new RunEntity

@@ -5,7 +5,7 @@ using Netlab.Labs.Core;
 
 namespace Netlab.Web.Runs;
 
-public sealed record TargetDto(string Host, int Port);
+public sealed record TargetDto(string Host, int Port = 0);
 
 /// <summary>Body of POST /api/runs.</summary>
 public sealed record StartRunRequest(string? Probe, TargetDto? Target, JsonElement? Options);

@@ -12,12 +12,14 @@ namespace Netlab.Web.Runs;
 /// </summary>
 public sealed class TargetPolicy(IOptionsMonitor<NetlabOptions> options)
 {
-    public async Task<ProbeTarget> ResolveAsync(string? host, int port, CancellationToken cancellationToken)
+    public async Task<ProbeTarget> ResolveAsync(string? host, int port, CancellationToken cancellationToken, bool usesPort = true)
     {
         if (string.IsNullOrWhiteSpace(host))
             throw Invalid("target.host", "target.host is required.");
         host = host.Trim();
-        if (port is < 1 or > 65535)
+        if (!usesPort)
+            port = 0; // ICMP talks to a host, not a port
+        else if (port is < 1 or > 65535)
             throw Invalid("target.port", $"target.port must be between 1 and 65535 (got {port}).");
 
         IPAddress[] addresses;

@@ -60,9 +60,10 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken)
     {
         var lab = LabCatalog.Find(request.Lab);
-        var kind = lab?.Server ?? throw ProblemException.BadRequest(request.Lab is null
-            ? "lab is required."
-            : $"Unknown lab '{request.Lab}'. Labs with a server: {string.Join(", ", LabCatalog.All.Where(l => l.Server is not null).Select(l => l.Id))}.");
+        var withServers = string.Join(", ", LabCatalog.All.Where(l => l.Server is not null).Select(l => l.Id));
+        var kind = lab?.Server ?? throw ProblemException.BadRequest(request.Lab is null ? "lab is required."
+            : lab is null ? $"Unknown lab '{request.Lab}'. Labs with a server: {withServers}."
+            : $"The {lab.Id} lab has no server (its probes target hosts). Labs with a server: {withServers}.");
         if (request.Port is < 0 or > 65535)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["port"] = [$"port must be between 0 and 65535 (0 = any free port); got {request.Port}."] });
         var options = LabOptionsBinder.Bind(kind.OptionsType, request.Options);

@@ -19,6 +19,7 @@ public static class EventText
         Check c => $"{(c.Passed ? "PASS" : "FAIL")} {c.Name} ({c.Points}/{c.MaxPoints}): {c.Actual}",
         DnsQueryLogged q => $"{q.Client} {q.Transport} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}",
         HexMessage h => $"{h.Label}: {Convert.ToHexString(h.Bytes.AsSpan(0, Math.Min(h.Bytes.Length, 64))).ToLowerInvariant()}{(h.Bytes.Length > 64 ? "…" : "")}",
+        TracerouteHop t => $"hop {t.Hop}: {string.Join(", ", t.Addresses.Select(a => a ?? "*").Distinct())}",
         HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
         _ => LabJson.Serialize(e),
     };
