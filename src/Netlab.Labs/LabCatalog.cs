@@ -1,5 +1,6 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
 using Netlab.Labs.UdpPing;
@@ -21,6 +22,17 @@ public static class LabCatalog
             [
                 new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
                     (options, _) => new UdpPingProbe((UdpPingProbeOptions)options)),
+            ]),
+        new LabDefinition(
+            "heartbeat",
+            "UDP Heartbeat",
+            "A client sends numbered, timestamped heartbeats; the server reports one-way delay, lost, duplicate and reordered heartbeats, and notices when a client stops and resumes.",
+            "Handout 000, Assignment 2, optional exercise 2: UDP Heartbeat",
+            new ServerKind("heartbeat", typeof(HeartbeatServerOptions),
+                (options, context) => new HeartbeatServer((HeartbeatServerOptions)options, context.EndPoint, context.Events)),
+            [
+                new ProbeKind("heartbeat-client", "Heartbeat client", typeof(HeartbeatClientOptions),
+                    (options, environment) => new HeartbeatClient((HeartbeatClientOptions)options, environment)),
             ]),
         new LabDefinition(
             "http",

@@ -329,3 +329,48 @@ public class IcmpLabApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, tooFast.StatusCode);
     }
 }
+
+public class HeartbeatLabApiTests : IAsyncLifetime
+{
+    private readonly NetlabFactory factory = new();
+    private HttpClient client = default!;
+
+    public Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task Pause_and_resume_a_heartbeat_client_and_read_the_servers_view_in_its_summary()
+    {
+        var started = await client.PostAsJsonAsync("/api/servers", new { lab = "heartbeat", port = 0, options = new { stoppedAfterMs = 200 } });
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var run = await client.PostAsJsonAsync("/api/runs", new { probe = "heartbeat-client", target = new { host = "127.0.0.1", port = (int)server["port"]! }, options = new { intervalMs = 20 } });
+        var id = (string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+
+        await Task.Delay(200);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
+        await Task.Delay(500);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{id}/resume", null)).StatusCode);
+        await Task.Delay(200);
+        await client.PostAsync($"/api/runs/{id}/cancel", null);
+        var done = await client.WaitForRunAsync(id);
+
+        Assert.Equal("Cancelled", (string)done["status"]!);
+        Assert.Equal(1, (int)done["summary"]!["outages"]!);
+        Assert.Equal(0, (int)done["summary"]!["lost"]!);
+        var seen = (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!;
+        Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Stopped");
+        Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Resumed");
+
+        // Only a running, pausable run can be paused.
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
+        var ping = await client.StartServerAsync();
+        var pingRun = (string)(await client.StartRunAsync((int)ping["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/api/runs/{pingRun}/pause", null)).StatusCode);
+        await client.PostAsync($"/api/runs/{pingRun}/cancel", null);
+    }
+}

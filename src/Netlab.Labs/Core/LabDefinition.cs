@@ -9,7 +9,11 @@ namespace Netlab.Labs.Core;
 public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, IReadOnlyList<ProbeKind> Probes);
 
 /// <summary>What the host gives every server and probe: where the lab content lives.</summary>
-public sealed record LabEnvironment(string ContentRoot);
+public sealed record LabEnvironment(string ContentRoot)
+{
+    /// <summary>The servers running in this process, when there is a portal around the probe.</summary>
+    public ILabServerDirectory? Servers { get; init; }
+}
 
 /// <summary>Where a server runs: its endpoint (port 0 = any free one) and its event stream.</summary>
 public sealed record ServerContext(IPEndPoint EndPoint, EventStream Events, LabEnvironment Environment);

@@ -20,6 +20,9 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(HexMessage), "hexMessage")]
 [JsonDerivedType(typeof(DnsQueryLogged), "dnsQueryLogged")]
 [JsonDerivedType(typeof(TracerouteHop), "tracerouteHop")]
+[JsonDerivedType(typeof(HeartbeatSent), "heartbeatSent")]
+[JsonDerivedType(typeof(HeartbeatReceived), "heartbeatReceived")]
+[JsonDerivedType(typeof(HeartbeatGap), "heartbeatGap")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -106,3 +109,20 @@ public sealed record DnsQueryLogged(string Client, string Transport, int Id, str
 
 /// <summary>One hop of a traceroute: who answered each probe (null = no answer) and how fast.</summary>
 public sealed record TracerouteHop(int Hop, IReadOnlyList<string?> Addresses, IReadOnlyList<double?> RttsMs, bool Reached) : LabEvent;
+
+/// <summary>A heartbeat the client sent.</summary>
+public sealed record HeartbeatSent(int Sequence) : LabEvent;
+
+public enum HeartbeatArrival { InOrder, Reordered, Duplicate, Dropped }
+
+/// <summary>
+/// A heartbeat as the server saw it, with the client's counters after it. Dropped means the
+/// server's loss simulation discarded it (it will show up as lost).
+/// </summary>
+public sealed record HeartbeatReceived(string Client, int Sequence, HeartbeatArrival Arrival, double? OneWayDelayMs,
+    int Received, int Lost, int Duplicates, int Reordered, IReadOnlyList<int> NewlyMissing) : LabEvent;
+
+public enum HeartbeatClientState { Alive, Stopped, Resumed }
+
+/// <summary>The server declared a client stopped (silent too long) or resumed (after an outage of SilenceMs).</summary>
+public sealed record HeartbeatGap(string Client, HeartbeatClientState State, double SilenceMs, int LastSequence) : LabEvent;

@@ -140,6 +140,20 @@ public interface IReloadable
     string Reload();
 }
 
+/// <summary>A probe that can be paused and resumed while it runs (the heartbeat client).</summary>
+public interface IPausable
+{
+    bool Paused { get; }
+    void Pause();
+    void Resume();
+}
+
+/// <summary>The lab servers running in this process, for probes that report what their target saw.</summary>
+public interface ILabServerDirectory
+{
+    ILabServer? FindByEndPoint(IPEndPoint endPoint);
+}
+
 /// <summary>An error the user caused and can fix: shown as a message, never a stack trace.</summary>
 public class LabException(string message, Exception? inner = null) : Exception(message, inner);
 

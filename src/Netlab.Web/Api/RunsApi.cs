@@ -32,6 +32,12 @@ public static class RunsApi
         api.MapGet("/{id:guid}/events/stream", StreamAsync)
             .WithSummary("The run's events as Server-Sent Events (event type = kind, id = seq), live until the run ends.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:guid}/pause", (Guid id, RunCoordinator coordinator, RunStore store, CancellationToken ct) => PauseAsync(id, true, coordinator, store, ct))
+            .WithSummary("Pauses a run that can be paused (the heartbeat client): it stops sending until resumed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/{id:guid}/resume", (Guid id, RunCoordinator coordinator, RunStore store, CancellationToken ct) => PauseAsync(id, false, coordinator, store, ct))
+            .WithSummary("Resumes a paused run.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id:guid}/cancel", CancelAsync)
             .WithSummary("Cancels a running run. 409 when it is not running.")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -70,6 +76,13 @@ public static class RunsApi
             await foreach (var e in events.WithCancellation(cancellationToken))
                 yield return new SseItem<JsonElement>(LabJson.ToElement(e), LabJson.KindOf(e)) { EventId = e.Seq.ToString() };
         }
+    }
+
+    private static async Task<Ok<RunDto>> PauseAsync(Guid id, bool pause, RunCoordinator coordinator, RunStore store, CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(id, cancellationToken);
+        coordinator.SetPaused(id, pause);
+        return TypedResults.Ok(run);
     }
 
     private static async Task<Accepted<RunDto>> CancelAsync(Guid id, RunCoordinator coordinator, RunStore store, CancellationToken cancellationToken)

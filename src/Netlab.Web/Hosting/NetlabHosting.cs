@@ -36,7 +36,9 @@ public static class NetlabHosting
         // so the database is migrated before anything runs, and runs stop before servers.
         services.AddHostedService<DatabaseStartup>();
         var labContent = Path.GetFullPath(section.Get<NetlabOptions>()?.ContentRoot ?? new NetlabOptions().ContentRoot, builder.Environment.ContentRootPath);
-        services.AddSingleton(new LabEnvironment(labContent));
+        // Probes may ask what an in-process server saw (the heartbeat client's summary); the
+        // directory resolves the ServerManager lazily because the manager needs the environment too.
+        services.AddSingleton(sp => new LabEnvironment(labContent) { Servers = new LazyServerDirectory(sp) });
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
         services.AddSingleton<RunCoordinator>();

@@ -63,7 +63,7 @@ public sealed class RunCoordinator(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var run = new ActiveRun(entity, new EventStream(entity.Id.ToString()), new EventFeed(),
+        var run = new ActiveRun(entity, probe, new EventStream(entity.Id.ToString()), new EventFeed(),
             CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token));
         active[entity.Id] = run;
         run.Completion = Task.Run(() => ExecuteAsync(run, probe, target), CancellationToken.None);
@@ -87,6 +87,18 @@ public sealed class RunCoordinator(
             return false; // it ended meanwhile
         }
     }
+
+    /// <summary>Pauses or resumes a running probe that can be paused (the heartbeat client).</summary>
+    public void SetPaused(Guid id, bool pause)
+    {
+        if (!active.TryGetValue(id, out var run))
+            throw new ProblemException(StatusCodes.Status409Conflict, "Run not running", $"Run {id} is not running.");
+        if (run.Probe is not IPausable pausable)
+            throw ProblemException.BadRequest($"A {run.Entity.Probe} run cannot be paused.");
+        if (pause) pausable.Pause(); else pausable.Resume();
+    }
+
+    public bool? IsPaused(Guid id) => active.TryGetValue(id, out var run) && run.Probe is IPausable p ? p.Paused : null;
 
     private async Task ExecuteAsync(ActiveRun run, IProbe probe, ProbeTarget target)
     {
@@ -193,7 +205,7 @@ public sealed class RunCoordinator(
         await Task.WhenAll(active.Values.Select(r => r.Completion)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private sealed record ActiveRun(RunEntity Entity, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation)
+    private sealed record ActiveRun(RunEntity Entity, IProbe Probe, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation)
     {
         public Task Completion { get; set; } = Task.CompletedTask;
     }

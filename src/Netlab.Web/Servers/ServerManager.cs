@@ -23,7 +23,8 @@ public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, Se
 /// recent events for the UI (and sends them to the hub group), stops them on request and at
 /// shutdown. A server that faults stays listed as Faulted with its reason until it is removed.
 /// </summary>
-public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub, ILogger<ServerManager> logger) : IHostedService
+public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub, ILogger<ServerManager> logger)
+    : IHostedService, ILabServerDirectory
 {
     /// <summary>Events kept per server for a newly opened page; servers under load emit many.</summary>
     private const int Retained = 500;
@@ -41,6 +42,10 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
     /// <summary>The running server itself, for lab pages that show more than the common state (e.g. a DNS zone).</summary>
     public ILabServer Instance(Guid id) => Find(id).Server;
+
+    public ILabServer? FindByEndPoint(IPEndPoint endPoint) => servers.Values.Select(s => s.Server).FirstOrDefault(s =>
+        s.LocalEndPoint is { } bound && bound.Port == endPoint.Port
+        && (bound.Address.Equals(endPoint.Address) || bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any)));
 
     /// <summary>Reloads a server's content (a DNS zone) without a restart.</summary>
     public string Reload(Guid id)
@@ -159,4 +164,10 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         public ServerDto ToDto() => new(Id, Lab, Server.LocalEndPoint?.Address.ToString() ?? "", Server.LocalEndPoint?.Port ?? 0,
             Server.State, Server.FaultReason, Options, StartedAt, Server.Events.Dropped);
     }
+}
+
+/// <summary>The server directory handed to probes, resolved when first asked.</summary>
+internal sealed class LazyServerDirectory(IServiceProvider services) : ILabServerDirectory
+{
+    public ILabServer? FindByEndPoint(IPEndPoint endPoint) => services.GetRequiredService<ServerManager>().FindByEndPoint(endPoint);
 }
