@@ -34,6 +34,25 @@ public static class DnsResponder
             return Answer(q, DnsResponseCode.FormErr, [], [], [], overUdp, authoritative: false,
                 error: $"{q.Questions.Count} questions; a query has exactly one");
         var question = q.Questions[0];
+        // The answer to a question is fixed for a loaded zone: build it once, then only the ID
+        // changes. The key keeps the name's case (it is echoed as asked) and what shapes the reply.
+        var key = $"{question.Name}|{(ushort)question.Type}|{(ushort)question.Class}|{(rd ? 1 : 0)}|{(overUdp ? 1 : 0)}";
+        if (zone.Answers.TryGetValue(key, out var cached))
+        {
+            var copy = (byte[])cached.Clone();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(copy, q.Id);
+            return new Outcome(copy, q, (DnsResponseCode)(copy[3] & 0x0F), null);
+        }
+        var outcome = Answer(zone, q, question, overUdp);
+        if (outcome.Response is { } built && zone.Answers.Count < MaxCachedAnswers)
+            zone.Answers.TryAdd(key, built);
+        return outcome;
+    }
+
+    private const int MaxCachedAnswers = 10_000;
+
+    private static Outcome Answer(DnsZone zone, DnsMessage q, DnsQuestion question, bool overUdp)
+    {
         if (question.Class is not (DnsClass.IN or DnsClass.ANY) || zone.ApexOf(question.Name) is not { } apex)
             return Answer(q, DnsResponseCode.Refused, [], [], [], overUdp, authoritative: false);
 

@@ -22,11 +22,26 @@ namespace Netlab.Labs.Dns;
 /// </summary>
 public sealed class DnsZone
 {
+    private readonly Dictionary<string, List<DnsRecord>> byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> existing = new(StringComparer.OrdinalIgnoreCase);
+
     private DnsZone(IReadOnlyList<DnsRecord> records)
     {
         Records = records;
         Apexes = records.Where(r => r.Type == DnsType.SOA).Select(r => r.Name).ToList();
+        // Indexed once per load: answering must not scan the zone.
+        foreach (var record in records)
+        {
+            if (!byName.TryGetValue(record.Name, out var list))
+                byName[record.Name] = list = [];
+            list.Add(record);
+            for (var name = record.Name; name.Length > 0; name = name.IndexOf('.') is var dot and >= 0 ? name[(dot + 1)..] : "")
+                existing.Add(name);
+        }
     }
+
+    /// <summary>Responses already built for this zone, by question; a reload starts afresh.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> Answers { get; } = new(StringComparer.Ordinal);
 
     public IReadOnlyList<DnsRecord> Records { get; }
     public IReadOnlyList<string> Apexes { get; }
@@ -169,10 +184,10 @@ public sealed class DnsZone
     /// <summary>The apex of the zone that holds name, or null when the server is not authoritative for it.</summary>
     public string? ApexOf(string name) => Apexes.Where(a => DnsName.IsAtOrBelow(name, a)).MaxBy(a => a.Length);
 
-    public IEnumerable<DnsRecord> At(string name) => Records.Where(r => DnsName.Equal(r.Name, name));
+    public IReadOnlyList<DnsRecord> At(string name) => byName.TryGetValue(name.TrimEnd('.'), out var list) ? list : [];
 
     /// <summary>Whether any record is at or below name (an empty non-terminal exists, RFC 8020).</summary>
-    public bool Exists(string name) => Records.Any(r => DnsName.IsAtOrBelow(r.Name, name));
+    public bool Exists(string name) => existing.Contains(name.TrimEnd('.'));
 }
 
 public sealed class DnsZoneException(int line, string message)

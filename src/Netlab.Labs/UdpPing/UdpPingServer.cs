@@ -17,7 +17,7 @@ public sealed class UdpPingServer : LabServer
     private readonly PacketImpairment impairment;
     private readonly Lock pendingGate = new();
     private readonly HashSet<Task> delayedReplies = [];
-    private readonly RemoteNames remotes = new();
+    private readonly SocketAddressText remotes = new();
     private Socket? socket;
 
     public UdpPingServer(UdpPingServerOptions options, IPEndPoint endpoint, EventStream events)
@@ -91,7 +91,7 @@ public sealed class UdpPingServer : LabServer
             }
 
             var payload = buffer.AsSpan(0, length);
-            var remote = remotes.TextOf(from);
+            var remote = remotes.Of(from);
             var preview = UdpPingMessage.Preview(payload);
             var (drop, delay) = impairment.Next();
             if (drop)
@@ -103,7 +103,7 @@ public sealed class UdpPingServer : LabServer
             UdpPingMessage.ToUpperAscii(payload);
             if (delay > TimeSpan.Zero)
             {
-                ScheduleReply(payload.ToArray(), Clone(from), delay, stoppingToken);
+                ScheduleReply(payload.ToArray(), SocketAddressText.Copy(from), delay, stoppingToken);
             }
             else
             {
@@ -162,30 +162,4 @@ public sealed class UdpPingServer : LabServer
         SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize
         or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
 
-    private static SocketAddress Clone(SocketAddress address)
-    {
-        var copy = new SocketAddress(address.Family, address.Size);
-        address.Buffer.Span.CopyTo(copy.Buffer.Span);
-        return copy;
-    }
-
-    /// <summary>
-    /// The text of the last sender's address, kept so that a client pinging in a loop does not
-    /// cost an endpoint and a string per datagram.
-    /// </summary>
-    private sealed class RemoteNames
-    {
-        private SocketAddress? last;
-        private string lastText = "";
-
-        public string TextOf(SocketAddress address)
-        {
-            if (last is not null && last.Equals(address))
-                return lastText;
-            var any = address.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-            lastText = new IPEndPoint(any, 0).Create(address).ToString() ?? "?";
-            last = Clone(address);
-            return lastText;
-        }
-    }
 }
