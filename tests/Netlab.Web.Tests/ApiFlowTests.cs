@@ -5,23 +5,12 @@ using System.Text.Json.Nodes;
 
 namespace Netlab.Web.Tests;
 
-public class ApiFlowTests : IAsyncLifetime
+public class ApiFlowTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     [Fact]
     public async Task Labs_lists_the_udp_pinger_with_its_options_and_defaults()
     {
-        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var lab = labs.Single(l => (string)l!["id"]! == "udp-ping")!;
         Assert.Equal("udp-ping", (string)lab["server"]!["kind"]!);
         var probe = Assert.Single(lab["probes"]!.AsArray())!;
@@ -38,16 +27,16 @@ public class ApiFlowTests : IAsyncLifetime
     [Fact]
     public async Task Start_a_server_run_the_probe_and_read_events_and_summary()
     {
-        var server = await client.StartServerAsync(new { lossRate = 0.3, seed = 42 });
+        var server = await Client.StartServerAsync(new { lossRate = 0.3, seed = 42 });
         Assert.Equal("Running", (string)server["state"]!);
         var port = (int)server["port"]!;
         Assert.InRange(port, 1, 65535);
 
-        var run = await client.StartRunAsync(port, new { count = 10, timeoutMs = 300 });
+        var run = await Client.StartRunAsync(port, new { count = 10, timeoutMs = 300 });
         Assert.Equal("Running", (string)run["status"]!);
         var id = (string)run["id"]!;
 
-        var done = await client.WaitForRunAsync(id);
+        var done = await Client.WaitForRunAsync(id);
         Assert.Equal("Succeeded", (string)done["status"]!);
         var summary = done["summary"]!;
         Assert.Equal(10, (int)summary["transmitted"]!);
@@ -60,7 +49,7 @@ public class ApiFlowTests : IAsyncLifetime
         Assert.Equal($"10 packets transmitted, {received} received, {(10 - received) * 10}% packet loss",
             ((string)summary["lines"]![1]!).Split(", time")[0]);
 
-        var events = await client.EventsAsync(id);
+        var events = await Client.EventsAsync(id);
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => (long)e!["seq"]!));
         var samples = events.Where(e => (string)e!["kind"]! == "rttSample").ToList();
         Assert.Equal(Enumerable.Range(1, 10), samples.Select(s => (int)s!["sequence"]!));
@@ -71,7 +60,7 @@ public class ApiFlowTests : IAsyncLifetime
         Assert.Equal(events.Count, (int)done["eventCount"]!);
 
         // What the server saw: the same 10 datagrams, echoed or dropped.
-        var seen = (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!
+        var seen = (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!
             .Where(e => (string)e!["kind"]! == "datagramSeen").ToList();
         Assert.Equal(10, seen.Count);
         Assert.Equal(received, seen.Count(e => (string)e!["action"]! == "Echoed"));
@@ -80,11 +69,11 @@ public class ApiFlowTests : IAsyncLifetime
     [Fact]
     public async Task The_event_stream_sends_every_event_live_as_server_sent_events()
     {
-        var server = await client.StartServerAsync();
-        var run = await client.StartRunAsync((int)server["port"]!, new { count = 8, intervalMs = 50 });
+        var server = await Client.StartServerAsync();
+        var run = await Client.StartRunAsync((int)server["port"]!, new { count = 8, intervalMs = 50 });
         var id = (string)run["id"]!;
 
-        using var response = await client.GetAsync($"/api/runs/{id}/events/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Client.GetAsync($"/api/runs/{id}/events/stream", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
         var streamed = new List<JsonObject>();
         await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
@@ -95,26 +84,26 @@ public class ApiFlowTests : IAsyncLifetime
             streamed.Add(e);
         }
 
-        var stored = await client.EventsAsync(id);
+        var stored = await Client.EventsAsync(id);
         Assert.Equal(stored.Select(e => e!.ToJsonString()), streamed.Select(e => e.ToJsonString()));
         Assert.Equal(8, streamed.Count(e => (string)e["kind"]! == "rttSample"));
-        Assert.Equal("Succeeded", (string)(await client.WaitForRunAsync(id))["status"]!);
+        Assert.Equal("Succeeded", (string)(await Client.WaitForRunAsync(id))["status"]!);
     }
 
     [Fact]
     public async Task A_running_run_can_be_cancelled_once()
     {
-        var server = await client.StartServerAsync();
-        var run = await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 });
+        var server = await Client.StartServerAsync();
+        var run = await Client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 });
         var id = (string)run["id"]!;
 
-        var cancel = await client.PostAsync($"/api/runs/{id}/cancel", null);
+        var cancel = await Client.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var done = await client.WaitForRunAsync(id);
+        var done = await Client.WaitForRunAsync(id);
         Assert.Equal("Cancelled", (string)done["status"]!);
         Assert.True((int)done["summary"]!["transmitted"]! < 10000);
 
-        var again = await client.PostAsync($"/api/runs/{id}/cancel", null);
+        var again = await Client.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Contains("Cancelled", (await again.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString());
     }
@@ -122,61 +111,50 @@ public class ApiFlowTests : IAsyncLifetime
     [Fact]
     public async Task Servers_are_listed_fetched_and_stopped()
     {
-        var server = await client.StartServerAsync();
+        var server = await Client.StartServerAsync();
         var id = (string)server["id"]!;
 
-        Assert.Contains((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
-        Assert.Equal((int)server["port"]!, (int)(await client.GetJsonAsync($"/api/servers/{id}"))["port"]!);
-        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/servers/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/servers/{id}")).StatusCode);
-        Assert.DoesNotContain((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+        Assert.Contains((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+        Assert.Equal((int)server["port"]!, (int)(await Client.GetJsonAsync($"/api/servers/{id}"))["port"]!);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/servers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/servers/{id}")).StatusCode);
+        Assert.DoesNotContain((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
     }
 
     [Fact]
     public async Task Runs_are_listed_newest_first_and_filtered()
     {
-        var server = await client.StartServerAsync(new { lossRate = 1.0 });
-        var first = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 1, timeoutMs = 10 }))["id"]!;
-        await client.WaitForRunAsync(first);
-        var second = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+        var server = await Client.StartServerAsync(new { lossRate = 1.0 });
+        var first = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 1, timeoutMs = 10 }))["id"]!;
+        await Client.WaitForRunAsync(first);
+        var second = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
 
-        var all = (await client.GetFromJsonAsync<JsonArray>("/api/runs"))!;
+        var all = (await Client.GetFromJsonAsync<JsonArray>("/api/runs"))!;
         Assert.Equal([second, first], all.Select(r => (string)r!["id"]!).Take(2));
-        var running = (await client.GetFromJsonAsync<JsonArray>("/api/runs?status=Running&lab=udp-ping"))!;
+        var running = (await Client.GetFromJsonAsync<JsonArray>("/api/runs?status=Running&lab=udp-ping"))!;
         Assert.Equal([second], running.Select(r => (string)r!["id"]!));
-        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/runs?lab=dns"))!);
-        await client.PostAsync($"/api/runs/{second}/cancel", null);
-        await client.WaitForRunAsync(second);
+        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/runs?lab=dns"))!);
+        await Client.PostAsync($"/api/runs/{second}/cancel", null);
+        await Client.WaitForRunAsync(second);
     }
 
     [Fact]
     public async Task Health_and_the_openapi_document_are_served()
     {
-        Assert.Equal("Healthy", await client.GetStringAsync("/healthz"));
-        var swagger = await client.GetStringAsync("/swagger/v1/swagger.json");
+        Assert.Equal("Healthy", await Client.GetStringAsync("/healthz"));
+        var swagger = await Client.GetStringAsync("/swagger/v1/swagger.json");
         Assert.Contains("/api/runs/{id}/events/stream", swagger);
         Assert.Contains("/api/servers", swagger);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/swagger/index.html")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/swagger/index.html")).StatusCode);
     }
 }
 
-public class HttpLabApiTests : IAsyncLifetime
+public class HttpLabApiTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     [Fact]
     public async Task The_http_lab_lists_its_client_and_grader()
     {
-        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var http = labs.Single(l => (string)l!["id"]! == "http")!;
         Assert.Equal("http", (string)http["server"]!["kind"]!);
         Assert.Equal(["http-get", "http-grade"], http["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
@@ -185,24 +163,24 @@ public class HttpLabApiTests : IAsyncLifetime
     [Fact]
     public async Task Start_the_web_server_fetch_a_page_and_grade_it_through_the_api()
     {
-        var response = await client.PostAsJsonAsync("/api/servers", new { lab = "http", port = 0, options = new { transcript = true } });
+        var response = await Client.PostAsJsonAsync("/api/servers", new { lab = "http", port = 0, options = new { transcript = true } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var port = (int)(await response.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
 
-        var get = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port }, options = new { path = "/style.css" } });
-        var getRun = await client.WaitForRunAsync((string)(await get.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var get = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port }, options = new { path = "/style.css" } });
+        var getRun = await Client.WaitForRunAsync((string)(await get.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal("Succeeded", (string)getRun["status"]!);
         Assert.Equal(200, (int)getRun["summary"]!["status"]!);
-        var events = await client.EventsAsync((string)getRun["id"]!);
+        var events = await Client.EventsAsync((string)getRun["id"]!);
         Assert.Contains(events, e => (string)e!["kind"]! == "transcriptLine" && (string)e["text"]! == "GET /style.css HTTP/1.1");
         var view = events.Single(e => (string)e!["kind"]! == "httpResponseView")!;
-        Assert.Equal(File.ReadAllText(Path.Combine(factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "style.css")), (string)view["bodyPreview"]!);
+        Assert.Equal(File.ReadAllText(Path.Combine(Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "style.css")), (string)view["bodyPreview"]!);
 
-        var grade = await client.PostAsJsonAsync("/api/runs", new { probe = "http-grade", target = new { host = "127.0.0.1", port } });
-        var gradeRun = await client.WaitForRunAsync((string)(await grade.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var grade = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-grade", target = new { host = "127.0.0.1", port } });
+        var gradeRun = await Client.WaitForRunAsync((string)(await grade.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal(13, (double)gradeRun["summary"]!["score"]!);
         Assert.Equal(13, (double)gradeRun["summary"]!["maxScore"]!);
-        var checks = (await client.EventsAsync((string)gradeRun["id"]!)).Where(e => (string)e!["kind"]! == "check").ToList();
+        var checks = (await Client.EventsAsync((string)gradeRun["id"]!)).Where(e => (string)e!["kind"]! == "check").ToList();
         Assert.Equal(8, checks.Count);
         Assert.All(checks, c => Assert.True((bool)c!["passed"]!, (string)c["actual"]!));
     }
@@ -210,7 +188,7 @@ public class HttpLabApiTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_path_option_is_400_naming_it()
     {
-        var response = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port = 80 }, options = new { path = "no-slash" } });
+        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port = 80 }, options = new { path = "no-slash" } });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["options.path"]);
     }
@@ -221,49 +199,38 @@ public class HttpLabApiTests : IAsyncLifetime
         using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)holder.LocalEndPoint!).Port; // bound, not listening: connection refused
-        var response = await client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port } });
-        var run = await client.WaitForRunAsync((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port } });
+        var run = await Client.WaitForRunAsync((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal("Failed", (string)run["status"]!);
         Assert.Contains("Cannot talk to 127.0.0.1", (string)run["error"]!);
     }
 }
 
-public class DnsLabApiTests : IAsyncLifetime
+public class DnsLabApiTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     [Fact]
     public async Task Start_the_dns_server_query_it_and_reload_its_zone_through_the_api()
     {
-        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var dns = labs.Single(l => (string)l!["id"]! == "dns")!;
         var probeOptions = dns["probes"]!.AsArray().Single(p => (string)p!["kind"]! == "dns-query")!["options"]!.AsArray().Select(o => (string)o!["name"]!);
         Assert.Contains("name", probeOptions);
         Assert.Contains("type", probeOptions);
 
-        var started = await client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0 });
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0 });
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
         var port = (int)server["port"]!;
 
-        var run = await client.PostAsJsonAsync("/api/runs", new { probe = "dns-query", target = new { host = "127.0.0.1", port }, options = new { name = "www.netlab.test", type = "A" } });
-        var done = await client.WaitForRunAsync((string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var run = await Client.PostAsJsonAsync("/api/runs", new { probe = "dns-query", target = new { host = "127.0.0.1", port }, options = new { name = "www.netlab.test", type = "A" } });
+        var done = await Client.WaitForRunAsync((string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal("Succeeded", (string)done["status"]!);
         Assert.Equal(2, (int)done["summary"]!["answers"]!);
-        var events = await client.EventsAsync((string)done["id"]!);
+        var events = await Client.EventsAsync((string)done["id"]!);
         Assert.Equal(["query", "response"], events.Where(e => (string)e!["kind"]! == "hexMessage").Select(e => (string)e!["label"]!));
         Assert.Contains(events, e => (string)e!["kind"]! == "logLine" && (string)e["text"]! == "www.netlab.test: type A, class IN, TTL 260, addr (4) 192.165.1.10");
 
-        var reload = await client.PostAsync($"/api/servers/{server["id"]}/reload", null);
+        var reload = await Client.PostAsync($"/api/servers/{server["id"]}/reload", null);
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
         Assert.Contains("records for netlab.test", (string)(await reload.Content.ReadFromJsonAsync<JsonObject>())!["message"]!);
     }
@@ -271,33 +238,22 @@ public class DnsLabApiTests : IAsyncLifetime
     [Fact]
     public async Task A_zone_outside_the_content_root_and_reloading_a_server_without_content_are_400()
     {
-        var bad = await client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0, options = new { zone = "../../../etc/hosts" } });
+        var bad = await Client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0, options = new { zone = "../../../etc/hosts" } });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("not in the content root", (string)(await bad.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!);
 
-        var ping = await client.StartServerAsync();
-        var reload = await client.PostAsync($"/api/servers/{ping["id"]}/reload", null);
+        var ping = await Client.StartServerAsync();
+        var reload = await Client.PostAsync($"/api/servers/{ping["id"]}/reload", null);
         Assert.Equal(HttpStatusCode.BadRequest, reload.StatusCode);
     }
 }
 
-public class IcmpLabApiTests : IAsyncLifetime
+public class IcmpLabApiTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     [Fact]
     public async Task Ping_and_traceroute_a_host_without_a_port()
     {
-        var labs = (await client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
+        var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var icmp = labs.Single(l => (string)l!["id"]! == "icmp")!;
         Assert.Null(icmp["server"]);
         Assert.Equal(["icmp-ping", "traceroute"], icmp["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
@@ -305,72 +261,61 @@ public class IcmpLabApiTests : IAsyncLifetime
         var options = icmp["probes"]![0]!["options"]!.AsArray().Select(o => (string)o!["name"]!);
         Assert.Equal(["count", "intervalMs", "timeoutMs", "size"], options);
 
-        var ping = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "localhost" }, options = new { count = 2, intervalMs = 200 } });
+        var ping = await Client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "localhost" }, options = new { count = 2, intervalMs = 200 } });
         Assert.Equal(HttpStatusCode.Accepted, ping.StatusCode);
-        var done = await client.WaitForRunAsync((string)(await ping.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var done = await Client.WaitForRunAsync((string)(await ping.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal("Succeeded", (string)done["status"]!);
         Assert.Equal(2, (int)done["summary"]!["received"]!);
         Assert.Equal("127.0.0.1", (string)done["targetAddress"]!);
 
-        var trace = await client.PostAsJsonAsync("/api/runs", new { probe = "traceroute", target = new { host = "127.0.0.1", port = 0 } });
-        var traced = await client.WaitForRunAsync((string)(await trace.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        var trace = await Client.PostAsJsonAsync("/api/runs", new { probe = "traceroute", target = new { host = "127.0.0.1", port = 0 } });
+        var traced = await Client.WaitForRunAsync((string)(await trace.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal(1, (int)traced["summary"]!["hops"]!);
     }
 
     [Fact]
     public async Task The_allow_list_applies_to_the_resolved_address_and_the_lab_has_no_server()
     {
-        var denied = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "192.0.2.1" } });
+        var denied = await Client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "192.0.2.1" } });
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
-        var server = await client.PostAsJsonAsync("/api/servers", new { lab = "icmp", port = 0 });
+        var server = await Client.PostAsJsonAsync("/api/servers", new { lab = "icmp", port = 0 });
         Assert.Equal(HttpStatusCode.BadRequest, server.StatusCode);
         Assert.Contains("has no server", (string)(await server.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!);
-        var tooFast = await client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "127.0.0.1" }, options = new { intervalMs = 10 } });
+        var tooFast = await Client.PostAsJsonAsync("/api/runs", new { probe = "icmp-ping", target = new { host = "127.0.0.1" }, options = new { intervalMs = 10 } });
         Assert.Equal(HttpStatusCode.BadRequest, tooFast.StatusCode);
     }
 }
 
-public class HeartbeatLabApiTests : IAsyncLifetime
+public class HeartbeatLabApiTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     [Fact]
     public async Task Pause_and_resume_a_heartbeat_client_and_read_the_servers_view_in_its_summary()
     {
-        var started = await client.PostAsJsonAsync("/api/servers", new { lab = "heartbeat", port = 0, options = new { stoppedAfterMs = 200 } });
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "heartbeat", port = 0, options = new { stoppedAfterMs = 200 } });
         var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
-        var run = await client.PostAsJsonAsync("/api/runs", new { probe = "heartbeat-client", target = new { host = "127.0.0.1", port = (int)server["port"]! }, options = new { intervalMs = 20 } });
+        var run = await Client.PostAsJsonAsync("/api/runs", new { probe = "heartbeat-client", target = new { host = "127.0.0.1", port = (int)server["port"]! }, options = new { intervalMs = 20 } });
         var id = (string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
 
         await Task.Delay(200);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
         await Task.Delay(500);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/runs/{id}/resume", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/runs/{id}/resume", null)).StatusCode);
         await Task.Delay(200);
-        await client.PostAsync($"/api/runs/{id}/cancel", null);
-        var done = await client.WaitForRunAsync(id);
+        await Client.PostAsync($"/api/runs/{id}/cancel", null);
+        var done = await Client.WaitForRunAsync(id);
 
         Assert.Equal("Cancelled", (string)done["status"]!);
         Assert.Equal(1, (int)done["summary"]!["outages"]!);
         Assert.Equal(0, (int)done["summary"]!["lost"]!);
-        var seen = (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!;
+        var seen = (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!;
         Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Stopped");
         Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Resumed");
 
         // Only a running, pausable run can be paused.
-        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
-        var ping = await client.StartServerAsync();
-        var pingRun = (string)(await client.StartRunAsync((int)ping["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/api/runs/{pingRun}/pause", null)).StatusCode);
-        await client.PostAsync($"/api/runs/{pingRun}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, (await Client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
+        var ping = await Client.StartServerAsync();
+        var pingRun = (string)(await Client.StartRunAsync((int)ping["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsync($"/api/runs/{pingRun}/pause", null)).StatusCode);
+        await Client.PostAsync($"/api/runs/{pingRun}/cancel", null);
     }
 }

@@ -6,19 +6,8 @@ using System.Text.Json.Nodes;
 namespace Netlab.Web.Tests;
 
 /// <summary>Every bad request gets a clear ProblemDetails answer and changes nothing.</summary>
-public class BadInputTests : IAsyncLifetime
+public class BadInputTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
-    {
-        client = factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
-
     private async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
@@ -31,14 +20,14 @@ public class BadInputTests : IAsyncLifetime
 
     private async Task AssertNothingChangedAsync()
     {
-        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/servers"))!);
-        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/runs"))!);
+        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!);
+        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/runs"))!);
     }
 
     [Fact]
     public async Task Unknown_lab()
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "gopher", port = 0 }), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers", new { lab = "gopher", port = 0 }), HttpStatusCode.BadRequest);
         Assert.Contains("gopher", (string)problem["detail"]!);
         Assert.Contains("udp-ping", (string)problem["detail"]!);
         await AssertNothingChangedAsync();
@@ -47,7 +36,7 @@ public class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_probe()
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs", new { probe = "gopher", target = new { host = "127.0.0.1", port = 1 } }), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs", new { probe = "gopher", target = new { host = "127.0.0.1", port = 1 } }), HttpStatusCode.BadRequest);
         Assert.Contains("gopher", (string)problem["detail"]!);
         await AssertNothingChangedAsync();
     }
@@ -60,7 +49,7 @@ public class BadInputTests : IAsyncLifetime
     public async Task Probe_options_out_of_range_name_the_field(string field, int value)
     {
         var options = new JsonObject { [field] = value };
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
             new { probe = "udp-ping", target = new { host = "127.0.0.1", port = 9 }, options }), HttpStatusCode.BadRequest);
         Assert.Contains(field, (string)problem["detail"]!);
         Assert.NotNull(problem["errors"]![$"options.{field}"]);
@@ -72,7 +61,7 @@ public class BadInputTests : IAsyncLifetime
     [InlineData(1.5)]
     public async Task Loss_rate_outside_zero_to_one(double lossRate)
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port = 0, options = new { lossRate } }), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port = 0, options = new { lossRate } }), HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["options.lossRate"]);
         Assert.Contains("lossRate", (string)problem["detail"]!);
         await AssertNothingChangedAsync();
@@ -81,13 +70,13 @@ public class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_and_mistyped_options_are_errors_not_ignored()
     {
-        var typo = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+        var typo = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
             new { probe = "udp-ping", target = new { host = "127.0.0.1", port = 9 }, options = new { cuont = 5 } }), HttpStatusCode.BadRequest);
         Assert.Contains("cuont", typo.ToJsonString());
-        var wrongType = await ProblemAsync(await client.PostAsJsonAsync("/api/servers",
+        var wrongType = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers",
             new { lab = "udp-ping", port = 0, options = new { lossRate = "lots" } }), HttpStatusCode.BadRequest);
         Assert.NotNull(wrongType["errors"]!["options.lossRate"]);
-        var badEnum = await ProblemAsync(await client.PostAsJsonAsync("/api/servers",
+        var badEnum = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers",
             new { lab = "udp-ping", port = 0, options = new { lossRule = "Sometimes" } }), HttpStatusCode.BadRequest);
         Assert.NotNull(badEnum["errors"]!["options.lossRule"]);
         await AssertNothingChangedAsync();
@@ -96,7 +85,7 @@ public class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Malformed_json_body()
     {
-        var response = await client.PostAsync("/api/runs", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        var response = await Client.PostAsync("/api/runs", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         await ProblemAsync(response, HttpStatusCode.BadRequest);
         await AssertNothingChangedAsync();
     }
@@ -108,7 +97,7 @@ public class BadInputTests : IAsyncLifetime
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
 
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.Conflict);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.Conflict);
 
         Assert.Equal(port, (int)problem["port"]!);
         Assert.Contains(port.ToString(), (string)problem["detail"]!);
@@ -120,7 +109,7 @@ public class BadInputTests : IAsyncLifetime
     [InlineData(65536)]
     public async Task Server_port_out_of_range(int port)
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port }), HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["port"]);
     }
 
@@ -130,7 +119,7 @@ public class BadInputTests : IAsyncLifetime
     [InlineData("8.8.8.8")]
     public async Task A_target_outside_the_allowed_hosts_is_403_and_says_how_to_allow_it(string host)
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
             new { probe = "udp-ping", target = new { host, port = 12000 } }), HttpStatusCode.Forbidden);
         Assert.Contains(host, (string)problem["detail"]!);
         Assert.Contains("Netlab:Probes:AllowedHosts", (string)problem["detail"]!);
@@ -142,7 +131,7 @@ public class BadInputTests : IAsyncLifetime
     [InlineData(70000)]
     public async Task Target_port_out_of_range(int port)
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs",
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
             new { probe = "udp-ping", target = new { host = "127.0.0.1", port } }), HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["target.port"]);
     }
@@ -150,7 +139,7 @@ public class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task Missing_target()
     {
-        var problem = await ProblemAsync(await client.PostAsJsonAsync("/api/runs", new { probe = "udp-ping" }), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs", new { probe = "udp-ping" }), HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["target"]);
     }
 
@@ -165,7 +154,7 @@ public class BadInputTests : IAsyncLifetime
     public async Task Unknown_ids_are_404(string method, string url)
     {
         var id = Guid.NewGuid();
-        var problem = await ProblemAsync(await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(url, id))), HttpStatusCode.NotFound);
+        var problem = await ProblemAsync(await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), string.Format(url, id))), HttpStatusCode.NotFound);
         Assert.Contains(id.ToString(), (string)problem["detail"]!);
     }
 }

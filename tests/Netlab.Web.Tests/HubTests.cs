@@ -8,20 +8,14 @@ namespace Netlab.Web.Tests;
 /// /hubs/runs from a real external client: the npm @microsoft/signalr package driven by node
 /// (tests/hub-client; `npm ci` there is part of .ci/run).
 /// </summary>
-public class HubTests : IAsyncLifetime
+public class HubTests : PortalTest
 {
-    private readonly NetlabFactory factory = new();
-    private HttpClient client = default!;
-
-    public Task InitializeAsync()
+    public override Task InitializeAsync()
     {
-        factory.UseKestrel(0);
-        factory.StartServer();
-        client = factory.CreateClient();
-        return Task.CompletedTask;
+        Factory.UseKestrel(0);
+        Factory.StartServer();
+        return base.InitializeAsync();
     }
-
-    public async Task DisposeAsync() => await factory.DisposeAsync();
 
     private static string HubClientDirectory()
     {
@@ -38,7 +32,7 @@ public class HubTests : IAsyncLifetime
     {
         var info = new ProcessStartInfo("node") { WorkingDirectory = HubClientDirectory(), RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add("hub-client.mjs");
-        info.ArgumentList.Add(client.BaseAddress!.ToString());
+        info.ArgumentList.Add(Client.BaseAddress!.ToString());
         info.ArgumentList.Add(mode);
         info.ArgumentList.Add(runId);
         using var process = Process.Start(info)!;
@@ -52,26 +46,26 @@ public class HubTests : IAsyncLifetime
     [Fact]
     public async Task StreamRun_delivers_every_event_of_a_live_run_in_order()
     {
-        var server = await client.StartServerAsync(new { lossRate = 0.3, seed = 8 });
-        var id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 15, timeoutMs = 100, intervalMs = 50 }))["id"]!;
+        var server = await Client.StartServerAsync(new { lossRate = 0.3, seed = 8 });
+        var id = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 15, timeoutMs = 100, intervalMs = 50 }))["id"]!;
 
         var streamed = (await RunNodeAsync("stream", id)).AsArray();
 
-        Assert.Equal((await client.EventsAsync(id)).ToJsonString(), streamed.ToJsonString());
+        Assert.Equal((await Client.EventsAsync(id)).ToJsonString(), streamed.ToJsonString());
         Assert.Equal(15, streamed.Count(e => (string)e!["kind"]! == "rttSample"));
     }
 
     [Fact]
     public async Task Joining_a_run_group_receives_its_new_events_and_its_end()
     {
-        var server = await client.StartServerAsync();
-        var id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 40, intervalMs = 50 }))["id"]!;
+        var server = await Client.StartServerAsync();
+        var id = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 40, intervalMs = 50 }))["id"]!;
 
         var result = await RunNodeAsync("group", id);
 
         Assert.Equal("Succeeded", (string)result["ended"]!["status"]!);
         var received = result["events"]!.AsArray().Select(e => (long)e!["seq"]!).ToList();
-        var stored = (await client.EventsAsync(id)).Select(e => (long)e!["seq"]!).ToList();
+        var stored = (await Client.EventsAsync(id)).Select(e => (long)e!["seq"]!).ToList();
         // Joined after the run started: a gap-free tail of the run's events, up to the summary.
         Assert.NotEmpty(received);
         Assert.Equal(stored.TakeLast(received.Count), received);

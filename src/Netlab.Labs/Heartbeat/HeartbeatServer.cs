@@ -22,7 +22,7 @@ public sealed class HeartbeatServer : LabServer
     public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events) : base("heartbeat", endpoint, events)
     {
         this.options = options;
-        impairment = new PacketImpairment(options.LossRate, options.LossRule, options.DelayMs, options.JitterMs, options.Seed);
+        impairment = options.CreateImpairment();
     }
 
     public sealed record ClientStats(string Client, int Highest, int Received, int Lost, int Duplicates, int Reordered, int Outages, bool Stopped, double? LastDelayMs);

@@ -24,7 +24,7 @@ public sealed class UdpPingServer : LabServer
         : base("udp-ping", endpoint, events)
     {
         Options = options;
-        impairment = new PacketImpairment(options.LossRate, options.LossRule, options.DelayMs, options.JitterMs, options.Seed);
+        impairment = options.CreateImpairment();
     }
 
     public UdpPingServerOptions Options { get; }
