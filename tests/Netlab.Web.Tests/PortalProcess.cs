@@ -21,7 +21,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = Address };
 
-    public static async Task<PortalProcess> StartAsync(string dataDirectory)
+    /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
+    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0")
     {
         var dll = typeof(Program).Assembly.Location;
         Directory.CreateDirectory(dataDirectory);
@@ -34,7 +35,7 @@ public sealed partial class PortalProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.ArgumentList.Add(url);
         info.Environment["Netlab__DataDirectory"] = dataDirectory;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(info)!;
