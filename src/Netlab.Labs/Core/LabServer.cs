@@ -86,6 +86,7 @@ public abstract class LabServer : ILabServer
         catch (Exception e)
         {
             SetState(ServerState.Faulted, $"{e.GetType().Name}: {e.Message}");
+            CloseListener(); // whatever else was serving stops too
         }
     }
 
@@ -117,6 +118,21 @@ public abstract class LabServer : ILabServer
 
     /// <summary>Serves until the token is cancelled.</summary>
     protected abstract Task ServeAsync(CancellationToken stoppingToken);
+
+    /// <summary>
+    /// Runs a server's loops (e.g. UDP and TCP) until all end; the first to fail fails the whole,
+    /// instead of waiting forever on the others.
+    /// </summary>
+    protected static async Task ServeAllAsync(params Task[] loops)
+    {
+        var pending = loops.ToList();
+        while (pending.Count > 0)
+        {
+            var finished = await Task.WhenAny(pending).ConfigureAwait(false);
+            await finished.ConfigureAwait(false); // rethrows a fault
+            pending.Remove(finished);
+        }
+    }
 
     /// <summary>Closes the listening socket so pending accepts and receives end.</summary>
     protected abstract void CloseListener();

@@ -26,10 +26,10 @@ public sealed class DnsServer : LabServer, IReloadable
     {
         this.options = options;
         root = new ContentRoot(context.Environment.ContentRoot);
-        ZonePath = root.TryResolve(options.Zone, out var path) == ContentRoot.Outcome.Found
+        ZonePath = root.TryResolve(options.Zone, out var path) == ContentRoot.Outcome.Found && File.Exists(path)
             ? path
             : throw new LabException($"The zone file \"{options.Zone}\" is not in the content root {root.RootPath}.");
-        zone = DnsZone.Load(ZonePath);
+        zone = LoadZone();
     }
 
     public string ZonePath { get; }
@@ -39,10 +39,22 @@ public sealed class DnsServer : LabServer, IReloadable
     /// <summary>Reads the zone file again; the old zone stays in use when the new one has a mistake.</summary>
     public DnsZone ReloadZone()
     {
-        var fresh = DnsZone.Load(ZonePath);
+        var fresh = LoadZone();
         Volatile.Write(ref zone, fresh);
         Events.Emit(new LogLine(LogSeverity.Info, $"Zone reloaded: {fresh.Records.Count} records for {string.Join(", ", fresh.Apexes)}"));
         return fresh;
+    }
+
+    private DnsZone LoadZone()
+    {
+        try
+        {
+            return DnsZone.Load(ZonePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"Cannot read the zone file {ZonePath}: {e.Message}");
+        }
     }
 
     public string Reload()
@@ -84,7 +96,7 @@ public sealed class DnsServer : LabServer, IReloadable
     }
 
     protected override Task ServeAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(ServeUdpAsync(stoppingToken), AcceptTcpAsync(stoppingToken));
+        ServeAllAsync(ServeUdpAsync(stoppingToken), AcceptTcpAsync(stoppingToken));
 
     /// <summary>
     /// UDP on a thread of its own with blocking calls, as in the UDP ping server: per datagram this
@@ -148,10 +160,29 @@ public sealed class DnsServer : LabServer, IReloadable
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var client = await tcp!.AcceptAsync(stoppingToken);
-            var task = ServeTcpAsync(client, stoppingToken);
-            lock (gate) tcpSessions.Add(task);
-            _ = task.ContinueWith(t => { lock (gate) tcpSessions.Remove(t); }, TaskScheduler.Default);
+            Socket client;
+            try
+            {
+                client = await tcp!.AcceptAsync(stoppingToken);
+            }
+            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.TooManyOpenSockets)
+            {
+                Events.Emit(new LogLine(LogSeverity.Warning, $"accept: {e.Message}"));
+                await Task.Delay(10, stoppingToken);
+                continue;
+            }
+            lock (gate)
+            {
+                if (tcpSessions.Count >= options.MaxTcpConnections)
+                {
+                    // Over the limit: close at once rather than hold a socket a client is flooding with.
+                    client.Dispose();
+                    continue;
+                }
+                var task = ServeTcpAsync(client, stoppingToken);
+                tcpSessions.Add(task);
+                _ = task.ContinueWith(t => { lock (gate) tcpSessions.Remove(t); }, TaskScheduler.Default);
+            }
         }
     }
 
@@ -164,7 +195,6 @@ public sealed class DnsServer : LabServer, IReloadable
             try
             {
                 var prefix = new byte[2];
-                var buffer = new byte[MaxTcpMessage];
                 while (true)
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -172,10 +202,12 @@ public sealed class DnsServer : LabServer, IReloadable
                     if (!await ReadExactlyAsync(client, prefix, timeout.Token))
                         return;
                     var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
-                    if (!await ReadExactlyAsync(client, buffer.AsMemory(0, length), timeout.Token))
+                    // Only as much memory as the client has said it sends.
+                    var buffer = new byte[length];
+                    if (!await ReadExactlyAsync(client, buffer, timeout.Token))
                         return;
-                    var outcome = DnsResponder.Respond(Zone, buffer.AsSpan(0, length), overUdp: false);
-                    Report(name, "TCP", buffer.AsSpan(0, length), outcome);
+                    var outcome = DnsResponder.Respond(Zone, buffer, overUdp: false);
+                    Report(name, "TCP", buffer, outcome);
                     if (outcome.Response is not { } response)
                         return;
                     var framed = new byte[response.Length + 2];

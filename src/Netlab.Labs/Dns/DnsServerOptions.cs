@@ -13,6 +13,9 @@ public sealed record DnsServerOptions
 
     [Range(100, 60_000), Description("How long a TCP client may take to send a query, in ms.")]
     public int TcpTimeoutMs { get; init; } = 5000;
+
+    [Range(1, 10_000), Description("TCP connections served at once; more are closed at once.")]
+    public int MaxTcpConnections { get; init; } = 256;
 }
 
 public sealed record DnsProbeOptions

@@ -13,6 +13,8 @@ namespace Netlab.Labs.Heartbeat;
 /// </summary>
 public sealed class HeartbeatServer : LabServer
 {
+    private const int MaxClients = 1_000;
+
     private readonly HeartbeatServerOptions options;
     private readonly PacketImpairment impairment;
     private readonly Lock gate = new();
@@ -59,7 +61,7 @@ public sealed class HeartbeatServer : LabServer
         return (IPEndPoint)s.LocalEndPoint!;
     }
 
-    protected override Task ServeAsync(CancellationToken stoppingToken) => Task.WhenAll(ReceiveAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
+    protected override Task ServeAsync(CancellationToken stoppingToken) => ServeAllAsync(ReceiveAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
 
     private async Task ReceiveAsync(CancellationToken stoppingToken)
     {
@@ -104,7 +106,14 @@ public sealed class HeartbeatServer : LabServer
         lock (gate)
         {
             if (!clients.TryGetValue(client, out var tracker))
+            {
+                if (clients.Count >= MaxClients)
+                {
+                    Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: already tracking {MaxClients} clients; heartbeat ignored"));
+                    return;
+                }
                 clients[client] = tracker = new HeartbeatTracker(client);
+            }
             outage = tracker.Heard(Stopwatch.GetTimestamp());
             var (arrival, newlyMissing) = tracker.Observe(message.Sequence, delay);
             seen = new HeartbeatReceived(client, message.Sequence, arrival, delay, tracker.Received, tracker.Lost, tracker.Duplicates, tracker.Reordered, newlyMissing);

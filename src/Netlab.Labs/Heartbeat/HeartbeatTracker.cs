@@ -9,8 +9,12 @@ namespace Netlab.Labs.Heartbeat;
 /// </summary>
 public sealed class HeartbeatTracker(string client)
 {
-    /// <summary>A gap bigger than this is a new run of the client, not thousands of losses.</summary>
-    private const int MaxGap = 100_000;
+    /// <summary>A jump bigger than this is a new run of the client (or a forged number), not that many losses.</summary>
+    private const int MaxGap = 1_000;
+    /// <summary>Missing numbers remembered at most; the oldest are forgotten first (they still count as lost).</summary>
+    private const int MaxMissing = 10_000;
+
+    private int forgotten;
 
     private readonly SortedSet<int> missing = [];
 
@@ -23,7 +27,7 @@ public sealed class HeartbeatTracker(string client)
     public long LastHeard { get; private set; }
     public double? LastDelayMs { get; private set; }
     public bool Stopped { get; private set; }
-    public int Lost => missing.Count;
+    public int Lost => missing.Count + forgotten;
     public IReadOnlyCollection<int> Missing => missing;
 
     public (HeartbeatArrival Arrival, List<int> NewlyMissing) Observe(int sequence, double? oneWayDelayMs)
@@ -35,6 +39,11 @@ public sealed class HeartbeatTracker(string client)
             if (sequence - Highest - 1 <= MaxGap)
                 for (var s = Highest + 1; s < sequence; s++)
                     if (missing.Add(s)) newlyMissing.Add(s);
+            while (missing.Count > MaxMissing)
+            {
+                missing.Remove(missing.Min);
+                forgotten++;
+            }
             Highest = sequence;
             Received++;
             return (HeartbeatArrival.InOrder, newlyMissing);

@@ -175,6 +175,18 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
     /// <summary>Maps a URL path to a servable file under the content root, or the error to answer.</summary>
     private async Task<(FileCache.Entry? File, int Status, string Detail, string? Location)> ResolveAsync(string urlPath, CancellationToken token)
     {
+        try
+        {
+            return await ResolveFileAsync(urlPath, token);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return (null, 403, "The server may not read that file.", null);
+        }
+    }
+
+    private async Task<(FileCache.Entry? File, int Status, string Detail, string? Location)> ResolveFileAsync(string urlPath, CancellationToken token)
+    {
         if (!ContentRoot.TryDecode(urlPath, out var decoded))
             return (null, 400, "The path is not validly percent-encoded, or encodes a slash, backslash or NUL.", null);
         switch (context.Root.TryResolve(decoded, out var path))

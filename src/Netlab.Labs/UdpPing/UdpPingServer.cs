@@ -20,6 +20,11 @@ public sealed class UdpPingServer : LabServer
     private readonly SocketAddressText remotes = new();
     private Socket? socket;
 
+    /// <summary>Delayed replies held at most (each holds its payload until sent).</summary>
+    private const int MaxPendingReplies = 4096;
+
+    private int PendingReplies { get { lock (pendingGate) return delayedReplies.Count; } }
+
     public UdpPingServer(UdpPingServerOptions options, IPEndPoint endpoint, EventStream events)
         : base("udp-ping", endpoint, events)
     {
@@ -101,6 +106,12 @@ public sealed class UdpPingServer : LabServer
             }
 
             UdpPingMessage.ToUpperAscii(payload);
+            if (delay > TimeSpan.Zero && PendingReplies >= MaxPendingReplies)
+            {
+                // A flood against a slow link: the queue is full, so this one is lost, as a router would lose it.
+                Events.Emit(new DatagramSeen(remote, length, DatagramAction.Dropped, preview, null));
+                continue;
+            }
             if (delay > TimeSpan.Zero)
             {
                 ScheduleReply(payload.ToArray(), SocketAddressText.Copy(from), delay, stoppingToken);

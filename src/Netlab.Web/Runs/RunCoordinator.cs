@@ -130,9 +130,18 @@ public sealed class RunCoordinator(
             run.Events.Complete();
         }
 
+        (int Count, Summary? Summary) result = (0, null);
         try
         {
-            var (count, summary) = await pump;
+            result = await pump;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "The event pump of run {RunId} failed", entity.Id);
+        }
+        try
+        {
+            var (count, summary) = result;
             entity.EventCount = count;
             entity.SummaryJson = summary is null ? null : RunDto.SummaryJson(summary);
             entity.EndedAt = DateTime.UtcNow;
@@ -168,32 +177,46 @@ public sealed class RunCoordinator(
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var e))
                 batch.Add(e);
-            var rows = batch.Select(e => new RunEventEntity
-            {
-                RunId = run.Entity.Id,
-                Seq = e.Seq,
-                Kind = LabJson.KindOf(e),
-                Timestamp = e.Timestamp.UtcDateTime,
-                Json = LabJson.Serialize(e),
-            }).ToList();
             try
             {
-                await using var db = await contexts.CreateDbContextAsync();
-                db.RunEvents.AddRange(rows);
-                await db.SaveChangesAsync();
+                count += await DeliverAsync(run, group, batch);
+                summary = batch.OfType<Summary>().LastOrDefault() ?? summary;
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Could not store {Count} events of run {RunId}", rows.Count, run.Entity.Id);
+                // One bad batch must not stop the pump: the probe would write into a channel no one reads.
+                logger.LogError(e, "Could not deliver {Count} events of run {RunId}", batch.Count, run.Entity.Id);
             }
-            count += rows.Count;
-            summary = batch.OfType<Summary>().LastOrDefault() ?? summary;
-            run.Feed.Publish(batch);
-            // The stored JSON as is, so hub subscribers get exactly what the API returns.
-            foreach (var row in rows)
-                await group.SendAsync("event", JsonElement.Parse(row.Json));
         }
         return (count, summary);
+    }
+
+    /// <summary>Stores a batch, then publishes it to the live feed and the run's hub group; returns how many were stored.</summary>
+    private async Task<int> DeliverAsync(ActiveRun run, IClientProxy group, List<LabEvent> batch)
+    {
+        var rows = batch.Select(e => new RunEventEntity
+        {
+            RunId = run.Entity.Id,
+            Seq = e.Seq,
+            Kind = LabJson.KindOf(e),
+            Timestamp = e.Timestamp.UtcDateTime,
+            Json = LabJson.Serialize(e),
+        }).ToList();
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            db.RunEvents.AddRange(rows);
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not store {Count} events of run {RunId}", rows.Count, run.Entity.Id);
+        }
+        run.Feed.Publish(batch);
+        // The stored JSON as is, so hub subscribers get exactly what the API returns.
+        foreach (var row in rows)
+            await group.SendAsync("event", JsonElement.Parse(row.Json));
+        return rows.Count;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

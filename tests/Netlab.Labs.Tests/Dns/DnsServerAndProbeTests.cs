@@ -138,6 +138,30 @@ public class DnsServerAndProbeTests
     }
 
     [Fact]
+    public async Task TCP_connections_over_the_limit_are_closed_at_once()
+    {
+        var (server, _) = await StartAsync(new DnsServerOptions { MaxTcpConnections = 2 });
+        await using var _s = server;
+        using var a = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var b = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await a.ConnectAsync(server.LocalEndPoint!);
+        await b.ConnectAsync(server.LocalEndPoint!);
+        await Task.Delay(100);
+        await c.ConnectAsync(server.LocalEndPoint!);
+        Assert.Equal(0, await c.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(2)));
+        Assert.Equal(ServerState.Running, server.State);
+    }
+
+    [Fact]
+    public void A_folder_is_not_a_zone_file()
+    {
+        var e = Assert.Throws<LabException>(() => new DnsServer(new DnsServerOptions { Zone = "dns" },
+            new ServerContext(Loopback.AnyPort, new EventStream("dns"), new LabEnvironment(Http.Repo.Content))));
+        Assert.Contains("not in the content root", e.Message);
+    }
+
+    [Fact]
     public async Task A_zone_file_outside_the_content_root_is_refused()
     {
         var e = Assert.Throws<LabException>(() => new DnsServer(new DnsServerOptions { Zone = "../../etc/hosts" },

@@ -66,6 +66,20 @@ public class HeartbeatTests
     }
 
     [Fact]
+    public void Forged_jumps_cannot_make_the_server_remember_without_bound()
+    {
+        var tracker = new HeartbeatTracker("c");
+        tracker.Observe(1, 0);
+        var (_, huge) = tracker.Observe(1_000_000, 0); // a new run of the client, or a forged number
+        Assert.Empty(huge);
+        Assert.Equal(0, tracker.Lost);
+        for (var i = 1; i <= 30; i++)
+            tracker.Observe(1_000_000 + i * 1001, 0); // 30 gaps of 1000
+        Assert.Equal(30_000, tracker.Lost);            // all counted ...
+        Assert.Equal(10_000, tracker.Missing.Count);    // ... but only the latest remembered
+    }
+
+    [Fact]
     public async Task The_server_counts_what_arrives_over_a_real_socket_in_any_order()
     {
         var (server, events) = await StartAsync(new HeartbeatServerOptions());
