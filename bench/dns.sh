@@ -40,9 +40,8 @@ for tool in dnsperf dnsmasq dig dotnet python3; do
     command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install dnsperf dnsmasq bind9-dnsutils python3)." >&2; exit 2; }
 done
 
-# Built first and quietly, so that stdout carries only the report.
-dotnet build bench/Netlab.Bench -c Release --nologo -v quiet -clp:NoSummary -warnaserror >&2
-bench_dll="$(dotnet msbuild bench/Netlab.Bench -nologo -p:Configuration=Release -getProperty:TargetPath)"
+source bench/lib.sh
+build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-dns-bench.XXXXXX")"
 partial="$(mktemp "$results/dns.XXXXXX")"
@@ -63,7 +62,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-progress() { echo "$*" >&2; }
 
 # --- The zone and the queries: the same names for both servers. -----------------------------
 content="$tmp/content"
@@ -97,36 +95,7 @@ queries=(
 )
 printf '%s\n' "${queries[@]}" >"$tmp/queries.txt"
 
-# --- Helpers. -------------------------------------------------------------------------------
-# Waits up to 15 s for a line matching a sed expression in a file; prints what it captured.
-await_line() {
-    local file="$1" expr="$2" pid="$3" name="$4" found
-    for _ in $(seq 150); do
-        found="$(sed -nE "$expr" "$file" 2>/dev/null | head -n1)"
-        if [[ -n "$found" ]]; then echo "$found"; return 0; fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "$name did not start; its output:" >&2
-    cat "$file" "$tmp/$name.err" >&2 2>/dev/null || true
-    return 1
-}
-
-# A port free for UDP and TCP on 127.0.0.1 (dnsmasq binds both), chosen now.
-free_port() {
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        u.close(); t.close()'
-}
-
+# --- Helpers (the shared ones are in bench/lib.sh). ----------------------------------------
 # dig's view of one query: "STATUS" then the answer section, one record a line, TTLs kept,
 # whitespace squeezed, sorted (the order of an RRset is free).
 dig_view() {
@@ -137,42 +106,13 @@ dig_view() {
     grep -vE '^(;|$)' <<<"$out" | tr -s ' \t' ' ' | sort || true
 }
 
-# CPU time in clock ticks of a process, its reaped children (dnsmasq forks one per TCP
-# connection) and its live children, without forking.
-clk_tck="$(getconf CLK_TCK)"
-proc_ticks() {
-    local pid="$1" line fields children child total=0
-    if read -r line <"/proc/$pid/stat" 2>/dev/null; then
-        read -r -a fields <<<"${line##*) }"
-        total=$((fields[11] + fields[12] + fields[13] + fields[14]))
-    fi
-    if [[ -r "/proc/$pid/task/$pid/children" ]]; then
-        read -r children <"/proc/$pid/task/$pid/children" || true
-        for child in $children; do
-            total=$((total + $(proc_ticks "$child")))
-        done
-    fi
-    echo "$total"
-}
-# CPU time of this shell's finished children (dnsperf), in clock ticks.
-own_children_ticks() {
-    local line fields
-    read -r line <"/proc/$$/stat"
-    read -r -a fields <<<"${line##*) }"
-    own_children=$((fields[13] + fields[14]))
-}
 # The machine's UDP datagrams dropped for a full socket receive buffer (server's or dnsperf's).
 udp_rcvbuf_errors() {
     awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp
 }
 
 # --- The two servers. -----------------------------------------------------------------------
-progress "Starting the Netlab server ($bench_dll serve-dns)"
-mkfifo "$tmp/netlab.in"
-dotnet "$bench_dll" serve-dns "$content" dns/netlab.zone <"$tmp/netlab.in" >"$tmp/netlab.out" 2>"$tmp/netlab.err" &
-netlab_pid=$!
-exec 3>"$tmp/netlab.in"  # held by this shell alone: everything started later gets 3>&-
-netlab_port="$(await_line "$tmp/netlab.out" 's/^PORT ([0-9]+)$/\1/p' "$netlab_pid" netlab)"
+start_netlab serve-dns "$content" dns/netlab.zone
 
 dnsmasq_version="$(dnsmasq --version | sed -n '1s/^Dnsmasq version \([^ ]*\).*/\1/p')"
 progress "Starting dnsmasq $dnsmasq_version"

@@ -33,9 +33,8 @@ done
 # The interpreter's own path, not a version-manager shim: its pid is then the server's.
 python="$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')"
 
-# Built first and quietly, so that stdout carries only the report.
-dotnet build bench/Netlab.Bench -c Release --nologo -v quiet -clp:NoSummary -warnaserror >&2
-bench_dll="$(dotnet msbuild bench/Netlab.Bench -nologo -p:Configuration=Release -getProperty:TargetPath)"
+source bench/lib.sh
+build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-http-bench.XXXXXX")"
 partial="$(mktemp "$results/http.XXXXXX")"
@@ -57,8 +56,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-progress() { echo "$*" >&2; }
-
 # --- The content root: the same files for all three servers. --------------------------------
 content="$tmp/content"
 mkdir -p "$content"
@@ -67,49 +64,7 @@ head -c $((10 * 1024 * 1024)) /dev/urandom >"$content/10m.bin"
 chmod 755 "$tmp" "$content"
 chmod 644 "$content"/*
 
-# --- Helpers. -------------------------------------------------------------------------------
-# Waits up to 15 s for a line matching a sed expression in a file; prints what it captured.
-await_line() {
-    local file="$1" expr="$2" pid="$3" name="$4" found
-    for _ in $(seq 150); do
-        found="$(sed -nE "$expr" "$file" 2>/dev/null | head -n1)"
-        if [[ -n "$found" ]]; then echo "$found"; return 0; fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "$name did not start; its output:" >&2
-    cat "$file" "$tmp/$name.err" >&2 2>/dev/null || true
-    return 1
-}
-
-free_port() {
-    "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# CPU time in clock ticks of a process and its children (nginx's workers), without forking.
-clk_tck="$(getconf CLK_TCK)"
-proc_ticks() {
-    local pid="$1" line fields children child total=0
-    if read -r line <"/proc/$pid/stat" 2>/dev/null; then
-        read -r -a fields <<<"${line##*) }"
-        total=$((fields[11] + fields[12]))
-    fi
-    if [[ -r "/proc/$pid/task/$pid/children" ]]; then
-        read -r children <"/proc/$pid/task/$pid/children" || true
-        for child in $children; do
-            total=$((total + $(proc_ticks "$child")))
-        done
-    fi
-    echo "$total"
-}
-# CPU time of this shell's finished children (wrk), in clock ticks.
-own_children_ticks() {
-    local line fields
-    read -r line <"/proc/$$/stat"
-    read -r -a fields <<<"${line##*) }"
-    own_children=$((fields[13] + fields[14]))
-}
-
+# --- wrk's report: one line to parse (the other helpers are in bench/lib.sh). ----------------
 cat >"$tmp/report.lua" <<'EOF'
 -- One machine-readable line at the end of a run; times in microseconds.
 done = function(summary, latency, requests)
@@ -121,12 +76,7 @@ end
 EOF
 
 # --- The three servers. ---------------------------------------------------------------------
-progress "Starting the Netlab server ($bench_dll serve-http)"
-mkfifo "$tmp/netlab.in"
-dotnet "$bench_dll" serve-http "$content" <"$tmp/netlab.in" >"$tmp/netlab.out" 2>"$tmp/netlab.err" &
-netlab_pid=$!
-exec 3>"$tmp/netlab.in"  # held by this shell alone: everything started later gets 3>&-
-netlab_port="$(await_line "$tmp/netlab.out" 's/^PORT ([0-9]+)$/\1/p' "$netlab_pid" netlab)"
+start_netlab serve-http "$content"
 
 nginx_version="$(nginx -v 2>&1 | sed 's|.*nginx/||')"
 progress "Starting nginx $nginx_version"

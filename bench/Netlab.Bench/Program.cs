@@ -32,28 +32,24 @@ var load = await new ThroughputBenchmark(settings, python, progress).RunAsync();
 Console.Out.Write(Report.Markdown(settings, python, started, loadAverage, rtt, load));
 return 0;
 
-// The Netlab server for the throughput runs, in a process of its own like the Python server.
-// It speaks the same start-up line as udp_pinger_server.py, and stops when its stdin ends,
-// which is also what happens if the benchmark dies.
-static async Task<int> ServeAsync()
-{
-    await using var server = await HostedPingServer.StartAsync();
-    Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
-    await Console.In.ReadToEndAsync();
-    return 0;
-}
+// The lab servers for the throughput runs and for bench/http.sh and bench/dns.sh, each in a
+// process of its own like the peers they are compared with: print "PORT n" (as
+// udp_pinger_server.py does), serve until stdin ends (also what happens if the benchmark dies),
+// then print what the server's events reported, one "EVENTS ..." line each, for the report.
+static Task<int> ServeAsync() =>
+    ServeUntilStdinEndsAsync(() => LabServers.StartPingAsync());
 
-// The Netlab web server for bench/http.sh, serving contentRoot: prints PORT <n>, stops when its
-// stdin ends, then prints what the server's events reported (statuses, warnings, errors), one
-// "EVENTS ..." line each, for the report.
-static async Task<int> ServeHttpAsync(string contentRoot)
+static Task<int> ServeHttpAsync(string contentRoot) => Directory.Exists(contentRoot)
+    ? ServeUntilStdinEndsAsync(() => LabServers.StartHttpAsync(contentRoot))
+    : Fail($"serve-http: {contentRoot} is not a folder.");
+
+static Task<int> ServeDnsAsync(string contentRoot, string zone) => Directory.Exists(contentRoot)
+    ? ServeUntilStdinEndsAsync(() => LabServers.StartDnsAsync(contentRoot, zone))
+    : Fail($"serve-dns: {contentRoot} is not a folder.");
+
+static async Task<int> ServeUntilStdinEndsAsync(Func<Task<HostedServer>> start)
 {
-    if (!Directory.Exists(contentRoot))
-    {
-        Console.Error.WriteLine($"serve-http: {contentRoot} is not a folder.");
-        return 2;
-    }
-    var server = await HostedHttpServer.StartAsync(contentRoot);
+    var server = await start();
     try
     {
         Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
@@ -68,28 +64,8 @@ static async Task<int> ServeHttpAsync(string contentRoot)
     return 0;
 }
 
-// The Netlab DNS server for bench/dns.sh, answering from the zone file zone (relative to
-// contentRoot) on UDP and TCP: prints PORT <n>, stops when its stdin ends, then prints what the
-// server's events reported (queries by transport and response code, errors), one "EVENTS ..."
-// line each, for the report.
-static async Task<int> ServeDnsAsync(string contentRoot, string zone)
+static Task<int> Fail(string message)
 {
-    if (!Directory.Exists(contentRoot))
-    {
-        Console.Error.WriteLine($"serve-dns: {contentRoot} is not a folder.");
-        return 2;
-    }
-    var server = await HostedDnsServer.StartAsync(contentRoot, zone);
-    try
-    {
-        Console.Out.WriteLine($"PORT {server.EndPoint.Port}");
-        await Console.In.ReadToEndAsync();
-        foreach (var line in await server.StopAsync())
-            Console.Out.WriteLine($"EVENTS {line}");
-    }
-    finally
-    {
-        await server.DisposeAsync();
-    }
-    return 0;
+    Console.Error.WriteLine(message);
+    return Task.FromResult(2);
 }

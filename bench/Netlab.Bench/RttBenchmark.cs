@@ -27,7 +27,7 @@ public sealed class RttBenchmark(BenchSettings settings, PythonPeers python, Tex
 
     public async Task<IReadOnlyList<RttRun>> RunAsync()
     {
-        await using var server = await HostedPingServer.StartAsync();
+        await using var server = await LabServers.StartPingAsync();
         progress.WriteLine($"RTT: Netlab server on {server.EndPoint}; warming up");
         await RunProbeAsync(server.EndPoint, WarmUpPings);
         await python.RunClientAsync(server.EndPoint, WarmUpPings, ReplyTimeout);

@@ -1,0 +1,30 @@
+using Netlab.Labs.Core;
+using Netlab.Labs.Dns;
+using Netlab.Labs.Http;
+using Netlab.Labs.UdpPing;
+
+namespace Netlab.Bench;
+
+/// <summary>The lab servers the benchmarks measure, with default options, and what their events count.</summary>
+public static class LabServers
+{
+    /// <summary>The UDP ping server with no loss.</summary>
+    public static Task<HostedServer> StartPingAsync() => HostedServer.StartAsync(
+        context => new UdpPingServer(new UdpPingServerOptions { LossRate = 0 }, context.EndPoint, context.Events),
+        classify: e => e is DatagramSeen d ? (d.Action.ToString(), null) : (null, null),
+        countsLabel: "datagrams");
+
+    /// <summary>The web server over contentRoot, counting responses by status.</summary>
+    public static Task<HostedServer> StartHttpAsync(string contentRoot) => HostedServer.StartAsync(
+        context => new HttpServer(new HttpServerOptions(), context), contentRoot,
+        e => e is AccessLogEntry access ? (access.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), null) : (null, null),
+        "responses by status");
+
+    /// <summary>The DNS server answering from zone (relative to contentRoot), counting queries by transport and response code.</summary>
+    public static Task<HostedServer> StartDnsAsync(string contentRoot, string zone) => HostedServer.StartAsync(
+        context => new DnsServer(new DnsServerOptions { Zone = zone }, context), contentRoot,
+        e => e is DnsQueryLogged q
+            ? ($"{q.Transport} {q.ResponseCode}", q.Error is { } error ? $"query error ({q.Transport} {q.ResponseCode}): {error}" : null)
+            : (null, null),
+        "queries logged");
+}
