@@ -185,10 +185,13 @@ public class HttpLabApiTests : PortalTest
         Assert.All(checks, c => Assert.True((bool)c!["passed"]!, (string)c["actual"]!));
     }
 
-    [Fact]
-    public async Task A_bad_path_option_is_400_naming_it()
+    [Theory]
+    [InlineData("no-slash")]
+    [InlineData("/caf\u00e9.html")]
+    [InlineData("/a b")]
+    public async Task A_bad_path_option_is_400_naming_it(string path)
     {
-        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port = 80 }, options = new { path = "no-slash" } });
+        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-get", target = new { host = "127.0.0.1", port = 80 }, options = new { path } });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["options.path"]);
     }
@@ -233,6 +236,16 @@ public class DnsLabApiTests : PortalTest
         var reload = await Client.PostAsync($"/api/servers/{server["id"]}/reload", null);
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
         Assert.Contains("records for netlab.test", (string)(await reload.Content.ReadFromJsonAsync<JsonObject>())!["message"]!);
+    }
+
+    [Theory]
+    [InlineData("a..b.test")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test")] // a 64-byte label
+    public async Task A_name_that_is_not_a_domain_name_is_400_naming_it(string name)
+    {
+        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "dns-query", target = new { host = "127.0.0.1", port = 53 }, options = new { name } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["options.name"]);
     }
 
     [Fact]

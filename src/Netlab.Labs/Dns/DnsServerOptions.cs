@@ -18,7 +18,7 @@ public sealed record DnsServerOptions
     public int MaxTcpConnections { get; init; } = 256;
 }
 
-public sealed record DnsProbeOptions
+public sealed record DnsProbeOptions : IValidatableObject
 {
     [Required, StringLength(253), RegularExpression(@"^[^\s]+$", ErrorMessage = "name must be a domain name without spaces."),
      Description("The name to look up, e.g. www.netlab.test.")]
@@ -35,4 +35,10 @@ public sealed record DnsProbeOptions
 
     [Description("Ask over TCP from the start (otherwise only when a UDP answer is truncated).")]
     public bool Tcp { get; init; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(Name) && !DnsName.TryGetLabels(Name, out _))
+            yield return new ValidationResult("Name must be a domain name: labels of 1 to 63 bytes separated by dots, 255 bytes in all.", [nameof(Name)]);
+    }
 }

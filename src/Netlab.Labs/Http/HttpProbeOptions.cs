@@ -10,7 +10,7 @@ public sealed record HttpProbeOptions
     [Description("GET fetches the page; HEAD only its headers.")]
     public RequestMethod Method { get; init; } = RequestMethod.GET;
 
-    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "path must start with / and contain no spaces."),
+    [Required, StringLength(2000), RegularExpression(@"^/[!-~]*$", ErrorMessage = "path must start with / and be visible ASCII without spaces (percent-encode the rest)."),
      Description("The path to request, e.g. /HelloWorld.html.")]
     public string Path { get; init; } = "/HelloWorld.html";
 
@@ -20,11 +20,11 @@ public sealed record HttpProbeOptions
 
 public sealed record HttpGraderOptions
 {
-    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "path must start with / and contain no spaces."),
+    [Required, StringLength(2000), RegularExpression(@"^/[!-~]*$", ErrorMessage = "path must start with / and be visible ASCII without spaces (percent-encode the rest)."),
      Description("A file the server must serve; its bytes are compared with the copy in the content root.")]
     public string Path { get; init; } = "/HelloWorld.html";
 
-    [Required, StringLength(2000), RegularExpression(@"^/\S*$", ErrorMessage = "missingPath must start with / and contain no spaces."),
+    [Required, StringLength(2000), RegularExpression(@"^/[!-~]*$", ErrorMessage = "missingPath must start with / and be visible ASCII without spaces (percent-encode the rest)."),
      Description("A path that must not exist on the server (expects 404).")]
     public string MissingPath { get; init; } = "/netlab-no-such-page.html";
 
