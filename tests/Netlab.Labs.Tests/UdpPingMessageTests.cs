@@ -98,9 +98,9 @@ public class UdpPingMessageTests
     }
 
     [Fact]
-    public void Preview_replaces_unprintable_bytes_and_truncates()
+    public void Printable_previews_replace_unprintable_bytes_and_truncate()
     {
-        Assert.Equal("a.b", UdpPingMessage.Preview([(byte)'a', 0x01, (byte)'b']));
-        Assert.Equal("abc…", UdpPingMessage.Preview("abcdef"u8, 3));
+        Assert.Equal("a.b", Netlab.Labs.Core.Printable.Ascii([(byte)'a', 0x01, (byte)'b']));
+        Assert.Equal("abc…", Netlab.Labs.Core.Printable.Ascii("abcdef"u8, 3));
     }
 }

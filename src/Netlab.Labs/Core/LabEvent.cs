@@ -122,7 +122,7 @@ public enum HeartbeatArrival { InOrder, Reordered, Duplicate, Dropped }
 public sealed record HeartbeatReceived(string Client, int Sequence, HeartbeatArrival Arrival, double? OneWayDelayMs,
     int Received, int Lost, int Duplicates, int Reordered, IReadOnlyList<int> NewlyMissing) : LabEvent;
 
-public enum HeartbeatClientState { Alive, Stopped, Resumed }
+public enum HeartbeatClientState { Stopped, Resumed }
 
 /// <summary>The server declared a client stopped (silent too long) or resumed (after an outage of SilenceMs).</summary>
 public sealed record HeartbeatGap(string Client, HeartbeatClientState State, double SilenceMs, int LastSequence) : LabEvent;

@@ -119,11 +119,15 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
             BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
             query.CopyTo(framed, 2);
             await socket.SendAsync(framed, SocketFlags.None, timeout.Token);
+            // RFC 1035 section 4.2.2: a two-byte length, then the message.
             var prefix = new byte[2];
-            await ReadExactlyAsync(socket, prefix, timeout.Token);
-            var reply = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
-            await ReadExactlyAsync(socket, reply, timeout.Token);
-            return reply;
+            if (await socket.ReceiveExactlyAsync(prefix, timeout.Token))
+            {
+                var reply = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+                if (await socket.ReceiveExactlyAsync(reply, timeout.Token))
+                    return reply;
+            }
+            throw new LabException("The server closed the TCP connection before the whole answer came.");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -132,18 +136,6 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
         catch (SocketException e)
         {
             throw new LabException($"TCP to {target}: {e.Message}.");
-        }
-    }
-
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken token)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, token);
-            if (n == 0)
-                throw new LabException("The server closed the TCP connection before the whole answer came.");
-            read += n;
         }
     }
 

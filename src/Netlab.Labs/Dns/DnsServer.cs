@@ -98,29 +98,8 @@ public sealed class DnsServer : LabServer, IReloadable
     protected override Task ServeAsync(CancellationToken stoppingToken) =>
         ServeAllAsync(ServeUdpAsync(stoppingToken), AcceptTcpAsync(stoppingToken));
 
-    /// <summary>
-    /// UDP on a thread of its own with blocking calls, as in the UDP ping server: per datagram this
-    /// costs less than async receive and send. Closing the socket ends it.
-    /// </summary>
-    private Task ServeUdpAsync(CancellationToken stoppingToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                ServeUdp(stoppingToken);
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        { IsBackground = true, Name = $"dns udp {LocalEndPoint}" };
-        thread.Start();
-        return done.Task;
-    }
+    private Task ServeUdpAsync(CancellationToken stoppingToken) =>
+        RunOnThread($"dns udp {LocalEndPoint}", () => ServeUdp(stoppingToken));
 
     private void ServeUdp(CancellationToken stoppingToken)
     {
@@ -199,12 +178,12 @@ public sealed class DnsServer : LabServer, IReloadable
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                     timeout.CancelAfter(options.TcpTimeoutMs);
-                    if (!await ReadExactlyAsync(client, prefix, timeout.Token))
+                    if (!await client.ReceiveExactlyAsync(prefix, timeout.Token))
                         return;
                     var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
                     // Only as much memory as the client has said it sends.
                     var buffer = new byte[length];
-                    if (!await ReadExactlyAsync(client, buffer, timeout.Token))
+                    if (!await client.ReceiveExactlyAsync(buffer, timeout.Token))
                         return;
                     var outcome = DnsResponder.Respond(Zone, buffer, overUdp: false);
                     Report(name, "TCP", buffer, outcome);
@@ -223,18 +202,6 @@ public sealed class DnsServer : LabServer, IReloadable
         }
     }
 
-    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken token)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, token);
-            if (n == 0)
-                return false;
-            read += n;
-        }
-        return true;
-    }
 
     private void Report(string client, string transport, ReadOnlySpan<byte> query, DnsResponder.Outcome outcome)
     {

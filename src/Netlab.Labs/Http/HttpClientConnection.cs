@@ -31,8 +31,6 @@ public sealed class HttpClientConnection : IAsyncDisposable
 
     public double ConnectMs { get; }
 
-    public EndPoint? LocalEndPoint => socket.LocalEndPoint;
-
     public static async Task<HttpClientConnection> ConnectAsync(IPEndPoint target, CancellationToken cancellationToken)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -18,15 +18,12 @@ public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
         using var socket = IcmpSocket.Open(target.Address);
-        var identifier = (ushort)(Environment.ProcessId ^ Random.Shared.Next(0x10000));
-        var to = new IPEndPoint(target.Address, 0);
         events.Emit(new LogLine(LogSeverity.Info, $"PING {target.Host} ({target.Address}) {options.Size}({options.Size + 28}) bytes of data."));
         events.Emit(new LogLine(LogSeverity.Info, $"Using a {socket.Describe()}."));
 
         var stats = new PingStatistics();
         var sentAt = new long[options.Count + 1];
         var answered = new bool[options.Count + 1];
-        var buffer = new byte[65_536];
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -34,19 +31,14 @@ public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
             {
                 var data = Data(options.Size);
                 sentAt[seq] = Stopwatch.GetTimestamp();
-                await socket.Socket.SendToAsync(IcmpMessage.EchoRequestBytes(identifier, (ushort)seq, data), System.Net.Sockets.SocketFlags.None, to, cancellationToken);
+                await socket.SendEchoAsync((ushort)seq, data, cancellationToken);
                 stats.Sent();
                 var deadline = sentAt[seq] + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
                 var done = false;
-                while (!done)
+                while (!done && await socket.ReceiveOursAsync(deadline, cancellationToken) is { } received)
                 {
-                    var received = await socket.ReceiveAsync(buffer, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline), cancellationToken);
-                    if (received is not { } r)
-                        break;
-                    var now = Stopwatch.GetTimestamp();
-                    var reply = IcmpReceived.Parse(r.Packet, socket.Mode == IcmpSocketMode.Raw, r.From);
-                    // Raw sockets see every ICMP packet of the host (our own requests too, on loopback).
-                    if (reply is null || (!socket.KernelOwnsIdentifier && reply.Identifier != identifier) || reply.Sequence < 1 || reply.Sequence > seq)
+                    var (reply, packet, now) = received;
+                    if (reply.Sequence < 1 || reply.Sequence > seq)
                         continue;
                     // An echo reply must come from the target (errors come from routers on the way).
                     if (!reply.IsError && !reply.From.Equals(target.Address))
@@ -57,7 +49,7 @@ public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
                         events.Emit(new LogLine(LogSeverity.Warning, $"From {reply.From} icmp_seq={s}: bad ICMP checksum, ignored"));
                         continue;
                     }
-                    events.Emit(Fields($"reply icmp_seq={s}", r.Packet, socket.Mode == IcmpSocketMode.Raw));
+                    events.Emit(Fields($"reply icmp_seq={s}", packet, socket.Mode == IcmpSocketMode.Raw));
                     var rtt = Stopwatch.GetElapsedTime(sentAt[s], now).TotalMilliseconds;
                     RttSample sample;
                     if (reply.IsError)

@@ -18,17 +18,21 @@ public enum IcmpSocketMode
 /// </summary>
 public sealed class IcmpSocket : IDisposable
 {
-    private IcmpSocket(Socket socket, IcmpSocketMode mode)
+    private readonly byte[] buffer = new byte[65_536];
+    private readonly IPEndPoint target;
+
+    private IcmpSocket(Socket socket, IcmpSocketMode mode, IPAddress target)
     {
         Socket = socket;
         Mode = mode;
+        this.target = new IPEndPoint(target, 0);
     }
 
     public Socket Socket { get; }
     public IcmpSocketMode Mode { get; }
 
-    /// <summary>With a datagram socket the kernel puts its own identifier in our requests and replies.</summary>
-    public bool KernelOwnsIdentifier => Mode == IcmpSocketMode.Datagram;
+    /// <summary>The identifier of this pinger's requests (a raw socket sees every ICMP packet of the host).</summary>
+    public ushort Identifier { get; } = (ushort)(Environment.ProcessId ^ Random.Shared.Next(0x10000));
 
     public static IcmpSocket Open(IPAddress target)
     {
@@ -36,13 +40,13 @@ public sealed class IcmpSocket : IDisposable
             throw new LabException($"The ICMP lab pings IPv4 addresses; {target} is not one.");
         try
         {
-            return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp), IcmpSocketMode.Raw);
+            return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp), IcmpSocketMode.Raw, target);
         }
         catch (SocketException raw) when (raw.SocketErrorCode is SocketError.AccessDenied or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported)
         {
             try
             {
-                return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp), IcmpSocketMode.Datagram);
+                return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp), IcmpSocketMode.Datagram, target);
             }
             catch (SocketException)
             {
@@ -63,21 +67,39 @@ public sealed class IcmpSocket : IDisposable
         ? "raw socket (SOCK_RAW): whole IP packets, TTL shown"
         : "ICMP datagram socket (SOCK_DGRAM, no raw-socket permission): no IP header, so no TTL";
 
-    /// <summary>Receives one packet, or null at the deadline.</summary>
-    public async Task<(byte[] Packet, IPAddress From)?> ReceiveAsync(byte[] buffer, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>Sends an echo request with this pinger's identifier.</summary>
+    public async Task SendEchoAsync(ushort sequence, byte[] data, CancellationToken cancellationToken) =>
+        await Socket.SendToAsync(IcmpMessage.EchoRequestBytes(Identifier, sequence, data), SocketFlags.None, target, cancellationToken);
+
+    /// <summary>
+    /// The next packet that answers one of our requests (an echo reply or an error carrying our
+    /// request), with the raw packet and when it came; null once the deadline (a Stopwatch
+    /// timestamp) has passed. Packets of other pingers and our own requests are skipped.
+    /// </summary>
+    public async Task<(IcmpReceived Answer, byte[] Packet, long ReceivedAt)?> ReceiveOursAsync(long deadline, CancellationToken cancellationToken)
     {
-        if (wait <= TimeSpan.Zero)
-            return null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
-        try
+        while (true)
         {
-            var result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
-            return (buffer[..result.ReceivedBytes], ((IPEndPoint)result.RemoteEndPoint).Address);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            var wait = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+            if (wait <= TimeSpan.Zero)
+                return null;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(wait);
+            SocketReceiveFromResult result;
+            try
+            {
+                result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                continue; // the loop decides whether the deadline has really passed
+            }
+            var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            var packet = buffer[..result.ReceivedBytes];
+            var answer = IcmpReceived.Parse(packet, Mode == IcmpSocketMode.Raw, ((IPEndPoint)result.RemoteEndPoint).Address);
+            // A datagram socket only ever gets its own answers; the kernel owns their identifier.
+            if (answer is not null && (Mode == IcmpSocketMode.Datagram || answer.Identifier == Identifier))
+                return (answer, packet, receivedAt);
         }
     }
 

@@ -15,10 +15,7 @@ public sealed class TracerouteProbe(TracerouteOptions options) : IProbe
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
         using var socket = IcmpSocket.Open(target.Address);
-        var identifier = (ushort)(Environment.ProcessId ^ Random.Shared.Next(0x10000));
-        var to = new IPEndPoint(target.Address, 0);
         events.Emit(new LogLine(LogSeverity.Info, $"traceroute to {target.Host} ({target.Address}), {options.MaxHops} hops max, ICMP echo, using a {socket.Describe()}"));
-        var buffer = new byte[65_536];
         ushort sequence = 0;
         var reached = false;
         var hop = 0;
@@ -32,18 +29,12 @@ public sealed class TracerouteProbe(TracerouteOptions options) : IProbe
             {
                 var seq = ++sequence;
                 var sent = Stopwatch.GetTimestamp();
-                await socket.Socket.SendToAsync(IcmpMessage.EchoRequestBytes(identifier, seq, new byte[32]), System.Net.Sockets.SocketFlags.None, to, cancellationToken);
+                await socket.SendEchoAsync(seq, new byte[32], cancellationToken);
                 var deadline = sent + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
                 IcmpReceived? answer = null;
-                while (answer is null)
-                {
-                    var received = await socket.ReceiveAsync(buffer, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline), cancellationToken);
-                    if (received is not { } r)
-                        break;
-                    var parsed = IcmpReceived.Parse(r.Packet, socket.Mode == IcmpSocketMode.Raw, r.From);
-                    if (parsed is not null && parsed.Sequence == seq && (socket.KernelOwnsIdentifier || parsed.Identifier == identifier) && parsed.Message.ChecksumValid)
-                        answer = parsed;
-                }
+                while (answer is null && await socket.ReceiveOursAsync(deadline, cancellationToken) is { } received)
+                    if (received.Answer.Sequence == seq && received.Answer.Message.ChecksumValid)
+                        answer = received.Answer;
                 addresses.Add(answer?.From.ToString());
                 rtts.Add(answer is null ? null : Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
                 if (answer is { IsError: false })

@@ -58,9 +58,6 @@ public readonly record struct UdpPingMessage(int Sequence, double? SentUnixSecon
         }
     }
 
-    /// <summary>A printable preview of a payload for logs: non-printable bytes as '.', at most max characters.</summary>
-    public static string Preview(ReadOnlySpan<byte> payload, int max = 80) => Core.Printable.Ascii(payload, max);
-
     private static bool IsDigits(ReadOnlySpan<byte> text)
     {
         foreach (var b in text)

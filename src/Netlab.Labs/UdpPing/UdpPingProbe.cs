@@ -99,12 +99,12 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
                 var reply = buffer.AsSpan(0, length);
                 if (!UdpPingMessage.TryParse(reply, out var message) || message.Sequence > options.Count)
                 {
-                    events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply that is not a ping echo: \"{UdpPingMessage.Preview(reply)}\""));
+                    events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply that is not a ping echo: \"{Printable.Ascii(reply)}\""));
                     continue;
                 }
                 var replySequence = message.Sequence;
                 var rtt = Stopwatch.GetElapsedTime(sentAt[replySequence], receivedAt).TotalMilliseconds;
-                var text = UdpPingMessage.Preview(reply, 200);
+                var text = Printable.Ascii(reply, 200);
                 if (replySequence == sequence)
                     return new RttSample(sequence, RttOutcome.Reply, rtt, text, from);
                 if (replySequence < sequence)

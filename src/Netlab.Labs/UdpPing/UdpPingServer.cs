@@ -54,28 +54,8 @@ public sealed class UdpPingServer : LabServer
         return (IPEndPoint)s.LocalEndPoint!;
     }
 
-    protected override Task ServeAsync(CancellationToken stoppingToken)
-    {
-        // One receive loop on a thread of its own, with blocking calls: for a datagram echo this
-        // costs less per packet than async receive and send (no completion hop per datagram),
-        // like the handout's own loop. Closing the socket (CloseListener) unblocks and ends it.
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Serve(stoppingToken);
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        { IsBackground = true, Name = $"udp-ping {LocalEndPoint}" };
-        thread.Start();
-        return done.Task;
-    }
+    protected override Task ServeAsync(CancellationToken stoppingToken) =>
+        RunOnThread($"udp-ping {LocalEndPoint}", () => Serve(stoppingToken));
 
     private void Serve(CancellationToken stoppingToken)
     {
@@ -97,7 +77,7 @@ public sealed class UdpPingServer : LabServer
 
             var payload = buffer.AsSpan(0, length);
             var remote = remotes.Of(from);
-            var preview = UdpPingMessage.Preview(payload);
+            var preview = Printable.Ascii(payload, 80);
             var (drop, delay) = impairment.Next();
             if (drop)
             {

@@ -17,8 +17,6 @@ public sealed class EventFeed(int? retain = null)
     private readonly List<Channel<LabEvent>> followers = [];
     private bool completed;
 
-    public bool IsCompleted { get { lock (gate) return completed; } }
-
     /// <summary>The events kept so far.</summary>
     public IReadOnlyList<LabEvent> Snapshot()
     {
