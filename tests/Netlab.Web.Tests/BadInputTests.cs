@@ -86,7 +86,25 @@ public class BadInputTests : PortalTest
     public async Task Malformed_json_body()
     {
         var response = await Client.PostAsync("/api/runs", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("as JSON", (string)problem["detail"]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Theory]
+    [InlineData("/api/runs?status=Bogus", "status")]
+    [InlineData("/api/runs?limit=many", "limit")]
+    public async Task Query_values_that_cannot_be_read_name_the_parameter(string url, string parameter)
+    {
+        var problem = await ProblemAsync(await Client.GetAsync(url), HttpStatusCode.BadRequest);
+        Assert.Contains(parameter, (string)problem["detail"]!);
+    }
+
+    [Fact]
+    public async Task A_port_that_is_not_a_number_says_so()
+    {
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/servers", new { lab = "http", port = "eighty" }), HttpStatusCode.BadRequest);
+        Assert.Contains("port", (string)problem["detail"]!);
         await AssertNothingChangedAsync();
     }
 

@@ -49,6 +49,9 @@ public static class NetlabHosting
         services.ConfigureHttpJsonOptions(o => LabJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Binding failures (a query value that is not a status, a body that is not JSON) reach the
+        // handler, which says what could not be read instead of a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "Netlab API", Version = "v1", Description = "Everything the Netlab portal does, for scripts." }));
         services.AddSignalR().AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));

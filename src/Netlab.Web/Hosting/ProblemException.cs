@@ -37,11 +37,17 @@ public sealed class ProblemException(int status, string title, string detail,
     }
 }
 
-/// <summary>Turns <see cref="ProblemException"/> into a ProblemDetails response.</summary>
+/// <summary>Turns <see cref="ProblemException"/> and request-binding failures into ProblemDetails responses.</summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is BadHttpRequestException bad)
+        {
+            // e.g. 'Failed to bind parameter "RunStatus? status" from "Bogus".', plus the JSON reader's reason.
+            var detail = bad.InnerException is System.Text.Json.JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
+            exception = new ProblemException(bad.StatusCode, "Bad request", detail);
+        }
         if (exception is not ProblemException problem)
             return false;
         httpContext.Response.StatusCode = problem.Status;
