@@ -115,6 +115,10 @@ public class HttpProbeAndGraderTests
 
         var failing = checks.Single(c => c.Name == check);
         Assert.False(failing.Passed);
+        // Exactly the flaw's check fails, plus the three every first-draft server fails (these
+        // broken servers too answer one request per connection and any method or version alike).
+        Assert.Equal(new[] { check, "Keep-alive", "Unsupported method", "Bad HTTP version" }.Order(),
+            checks.Where(c => !c.Passed).Select(c => c.Name).Order());
         Assert.Equal(0, failing.Points);
         Assert.True(checks.Single(c => c.Name == "GET of a known file").Passed);
         // Every check is bounded: a broken server costs at most the per-check limit each.
