@@ -3,6 +3,7 @@ using Netlab.Labs.Dns;
 using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
+using Netlab.Labs.Smtp;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Labs;
@@ -57,6 +58,17 @@ public static class LabCatalog
             [
                 new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
                     (options, _) => new DnsProbe((DnsProbeOptions)options)),
+            ]),
+        new LabDefinition(
+            "smtp",
+            "SMTP",
+            "A mail client that speaks SMTP by hand (EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, MIME with an image) and a mail server with a mailbox, session transcripts and fault injection.",
+            "Handout 000, Assignment 3: SMTP (with its optional exercises: TLS, text and images)",
+            new ServerKind("smtp", typeof(SmtpServerOptions),
+                (options, context) => new SmtpServer((SmtpServerOptions)options, context)),
+            [
+                new ProbeKind("smtp-send", "Mail client", typeof(SmtpProbeOptions),
+                    (options, environment) => new SmtpClientProbe((SmtpProbeOptions)options, environment)),
             ]),
         new LabDefinition(
             "icmp",

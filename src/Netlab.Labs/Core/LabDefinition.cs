@@ -13,6 +13,9 @@ public sealed record LabEnvironment(string ContentRoot)
 {
     /// <summary>The servers running in this process, when there is a portal around the probe.</summary>
     public ILabServerDirectory? Servers { get; init; }
+
+    /// <summary>Where servers keep what outlives a restart (e.g. the SMTP server's generated certificate); null = nowhere.</summary>
+    public string? DataDirectory { get; init; }
 }
 
 /// <summary>Where a server runs: its endpoint (port 0 = any free one) and its event stream.</summary>

@@ -23,6 +23,8 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(HeartbeatSent), "heartbeatSent")]
 [JsonDerivedType(typeof(HeartbeatReceived), "heartbeatReceived")]
 [JsonDerivedType(typeof(HeartbeatGap), "heartbeatGap")]
+[JsonDerivedType(typeof(MailAccepted), "mailAccepted")]
+[JsonDerivedType(typeof(SmtpSessionClosed), "smtpSessionClosed")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -80,8 +82,11 @@ public enum TranscriptDirection
 
 public enum TranscriptChannel { Control, Data }
 
-/// <summary>One line of a protocol dialogue, with who sent it and on which connection.</summary>
-public sealed record TranscriptLine(TranscriptDirection Direction, TranscriptChannel Channel, string Text, string? Connection = null) : LabEvent;
+/// <summary>
+/// One line of a protocol dialogue, with who sent it and on which connection; Secure once the
+/// connection runs over TLS (swaks shows those lines as "~>" and "<~").
+/// </summary>
+public sealed record TranscriptLine(TranscriptDirection Direction, TranscriptChannel Channel, string Text, string? Connection = null, bool Secure = false) : LabEvent;
 
 /// <summary>One request a server answered, like a line of an access log.</summary>
 public sealed record AccessLogEntry(string Client, string Method, string Target, int Status, long Bytes, double DurationMs) : LabEvent;
@@ -126,3 +131,12 @@ public enum HeartbeatClientState { Stopped, Resumed }
 
 /// <summary>The server declared a client stopped (silent too long) or resumed (after an outage of SilenceMs).</summary>
 public sealed record HeartbeatGap(string Client, HeartbeatClientState State, double SilenceMs, int LastSequence) : LabEvent;
+
+/// <summary>A message an SMTP server accepted into its mailbox.</summary>
+public sealed record MailAccepted(string MessageId, string Session, string From, IReadOnlyList<string> To, string? Subject, long Size) : LabEvent;
+
+/// <summary>
+/// How an SMTP session ended: who it was, what it achieved and the mistakes the server noticed
+/// (bare LF, commands before the greeting, no final "." line, no QUIT).
+/// </summary>
+public sealed record SmtpSessionClosed(string Session, string Client, string Outcome, int Messages, bool Tls, string? User, IReadOnlyList<string> Warnings) : LabEvent;

@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Netlab.Labs.Smtp;
+
+public enum SmtpAuthMechanism { None, Plain, Login }
+
+public sealed record SmtpProbeOptions : IValidatableObject
+{
+    [Required, StringLength(253), Description("The name the client gives in EHLO/HELO.")]
+    public string Helo { get; init; } = "netlab-client";
+
+    [Required, StringLength(SmtpPath.MaxPath), Description("The sender, for MAIL FROM and the From header.")]
+    public string From { get; init; } = "student@netlab.test";
+
+    [Required, StringLength(4000), Description("Recipients separated by commas, one RCPT TO each.")]
+    public string To { get; init; } = "instructor@netlab.test";
+
+    [StringLength(998), Description("The Subject header.")]
+    public string Subject { get; init; } = "Hello from the Netlab SMTP lab";
+
+    [StringLength(1_000_000), DataType(DataType.MultilineText), Description("The message text.")]
+    public string Body { get; init; } = "I love computer networks!";
+
+    [Description("Send STARTTLS after EHLO and continue over TLS (the handout's optional exercise 1).")]
+    public bool StartTls { get; init; }
+
+    [Description("Check the server's certificate (off: a lab server's self-signed one is accepted and shown).")]
+    public bool VerifyCertificate { get; init; }
+
+    [Description("Authenticate with AUTH PLAIN or LOGIN (RFC 4954) before MAIL FROM.")]
+    public SmtpAuthMechanism Auth { get; init; } = SmtpAuthMechanism.None;
+
+    [StringLength(256), Description("User name for AUTH.")]
+    public string Username { get; init; } = "student";
+
+    [StringLength(256), DataType(DataType.Password), Description("Password for AUTH (masked in the transcript).")]
+    public string Password { get; init; } = "netlab";
+
+    [StringLength(1000), Description("A file in the lab content folder to attach, e.g. images/netlab.png (the handout's optional exercise 2).")]
+    public string? Attachment { get; init; }
+
+    [StringLength(14_000_000), DataType(DataType.Upload),
+     Description("An uploaded file to attach instead, as a data URL: data:image/png;name=cat.png;base64,....")]
+    public string? AttachmentUpload { get; init; }
+
+    [Range(100, 120_000), Description("How long to wait for each reply, in ms.")]
+    public int TimeoutMs { get; init; } = 10_000;
+
+    public IReadOnlyList<string> Recipients() => To.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!SmtpPath.IsMailbox(From))
+            yield return new ValidationResult($"from: '{From}' is not a mail address (local-part@domain).", [nameof(From)]);
+        var recipients = Recipients();
+        if (recipients.Count == 0)
+            yield return new ValidationResult("to: give at least one recipient.", [nameof(To)]);
+        foreach (var r in recipients.Where(r => !SmtpPath.IsMailbox(r)))
+            yield return new ValidationResult($"to: '{r}' is not a mail address (local-part@domain).", [nameof(To)]);
+        if (Helo.Any(c => c <= ' ' || c >= '\x7f'))
+            yield return new ValidationResult("helo: a host name without spaces, in ASCII.", [nameof(Helo)]);
+        if (Subject.Any(c => c is '\r' or '\n'))
+            yield return new ValidationResult("subject: one line, no line breaks.", [nameof(Subject)]);
+        if (Attachment is { Length: > 0 } && AttachmentUpload is { Length: > 0 })
+            yield return new ValidationResult("attachment and attachmentUpload: choose one.", [nameof(Attachment)]);
+        if (AttachmentUpload is { Length: > 0 } upload && DataUrl.TryParse(upload, out _) is false)
+            yield return new ValidationResult("attachmentUpload: not a base64 data URL (data:type;name=file;base64,...).", [nameof(AttachmentUpload)]);
+    }
+}
+
+/// <summary>An RFC 2397 data URL carrying an uploaded file: data:image/png;name=cat.png;base64,....</summary>
+public static class DataUrl
+{
+    public static bool TryParse(string url, out MailAttachment? attachment)
+    {
+        attachment = null;
+        if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
+            return false;
+        var comma = url.IndexOf(',');
+        if (comma < 0)
+            return false;
+        var meta = url[5..comma].Split(';');
+        if (!meta.Contains("base64", StringComparer.OrdinalIgnoreCase))
+            return false;
+        var mediaType = meta[0].Length > 0 && meta[0].Contains('/') ? meta[0].ToLowerInvariant() : "application/octet-stream";
+        var name = meta.Skip(1).FirstOrDefault(m => m.StartsWith("name=", StringComparison.OrdinalIgnoreCase)) is { } n
+            ? Uri.UnescapeDataString(n[5..]) : "attachment";
+        try
+        {
+            attachment = new MailAttachment(Path.GetFileName(name), mediaType, Convert.FromBase64String(url[(comma + 1)..]));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    public static string Format(MailAttachment file) =>
+        $"data:{file.MediaType};name={Uri.EscapeDataString(file.FileName)};base64,{Convert.ToBase64String(file.Content)}";
+}

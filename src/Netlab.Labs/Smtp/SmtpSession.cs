@@ -1,0 +1,638 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Smtp;
+
+/// <summary>What every session of one server shares.</summary>
+internal sealed class SmtpSessionContext(SmtpServerOptions options, SmtpMailbox mailbox, EventStream events, X509Certificate2? certificate, Func<SmtpFault> fault)
+{
+    public SmtpServerOptions Options { get; } = options;
+    public SmtpMailbox Mailbox { get; } = mailbox;
+    public EventStream Events { get; } = events;
+    public X509Certificate2? Certificate { get; } = certificate;
+    public IReadOnlyDictionary<string, string> Accounts { get; } = options.ParseAccounts();
+
+    public SmtpFault Fault => fault();
+}
+
+/// <summary>
+/// One client's SMTP session on the server side: the RFC 5321 command state machine
+/// (greeting, EHLO/HELO, MAIL, RCPT, DATA; RSET, NOOP, VRFY, HELP, QUIT), STARTTLS (RFC 3207)
+/// and AUTH PLAIN/LOGIN (RFC 4954). Mistakes get the reply the RFC asks for and the session
+/// goes on; every line both ways is recorded, with warnings for the classic client mistakes.
+/// </summary>
+internal sealed class SmtpSession
+{
+    /// <summary>After this many rejected commands the client is dropped (Postfix's hard error limit).</summary>
+    private const int MaxErrors = 20;
+
+    private enum Phase { Initial, Ready, Mail, Rcpt }
+
+    private readonly Socket socket;
+    private readonly SmtpSessionContext context;
+    private readonly string id;
+    private readonly string client;
+    private readonly List<string> warnings = [];
+    private readonly List<string> recipients = [];
+    private Stream stream;
+    private SmtpLineReader reader;
+    private CancellationTokenSource deadline = new();
+    private Phase phase;
+    private bool tls;
+    private bool esmtp;
+    private string helo = "";
+    private string? user;
+    private string from = "";
+    private bool quit;
+    private int messages;
+    private int errors;
+    private bool warnedBareLf;
+
+    public SmtpSession(Socket socket, string id, SmtpSessionContext context)
+    {
+        this.socket = socket;
+        this.context = context;
+        this.id = id;
+        client = socket.RemoteEndPoint?.ToString() ?? "?";
+        stream = new NetworkStream(socket, ownsSocket: false);
+        reader = new SmtpLineReader(stream);
+    }
+
+    private SmtpServerOptions Options => context.Options;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var outcome = "completed";
+        Info($"connection from {client}");
+        try
+        {
+            if (Options.GreetingDelayMs > 0)
+                await Task.Delay(Options.GreetingDelayMs, stopping);
+            if (socket.Available > 0)
+                Warn("the client sent data before the 220 greeting; a client must wait for it (RFC 5321 section 3.1)");
+            if (Faulted(SmtpFaultStage.Connect) is { } refused)
+            {
+                await SendAsync(refused);
+                outcome = $"refused at connect with {refused.Code} (fault injection)";
+                return;
+            }
+            await SendAsync(SmtpReply.Of(220, $"{Options.Hostname} ESMTP Netlab"));
+            outcome = await DialogueAsync();
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            outcome = $"timed out: no command for {Options.CommandTimeoutMs} ms";
+            Warn("the client went silent; the server gave up (421)");
+            await TrySendAsync(SmtpReply.Of(421, $"4.4.2 {Options.Hostname} Error: timeout exceeded"));
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "server stopped";
+            await TrySendAsync(SmtpReply.Of(421, $"4.3.2 {Options.Hostname} Service shutting down"));
+        }
+        catch (AuthenticationException e)
+        {
+            outcome = $"TLS handshake failed: {e.Message}";
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            outcome = "connection lost";
+            if (!quit) Warn("the connection was lost without QUIT");
+        }
+        finally
+        {
+            Info($"closed: {outcome}");
+            context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings]));
+            try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            await stream.DisposeAsync();
+            socket.Dispose();
+            deadline.Dispose();
+        }
+    }
+
+    private async Task<string> DialogueAsync()
+    {
+        while (!quit)
+        {
+            var line = await ReadAsync(SmtpCommand.MaxLine);
+            if (line is null)
+            {
+                Warn("the client closed the connection without QUIT (RFC 5321 section 4.1.1.10)");
+                return "client closed without QUIT";
+            }
+            var read = line.Value;
+            if (read.TooLong)
+            {
+                Received($"{Printable.Ascii(read.Bytes, 80)} [line over {SmtpCommand.MaxLine} characters]");
+                await ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: line too long"));
+                continue;
+            }
+            var text = read.Text;
+            var command = SmtpCommand.Parse(text);
+            Received(Masked(command, text));
+            if (read.Bytes.Any(b => b is < 0x20 or >= 0x7f && b != '\t'))
+            {
+                await ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command contains characters that are not printable ASCII"));
+                continue;
+            }
+            if (errors >= MaxErrors)
+            {
+                await SendAsync(SmtpReply.Of(421, $"4.7.0 {Options.Hostname} Error: too many errors"));
+                return "dropped after too many errors";
+            }
+            await HandleAsync(command);
+        }
+        return "completed";
+    }
+
+    private Task HandleAsync(SmtpCommand command) => command.Verb switch
+    {
+        "EHLO" => HeloAsync(command, extended: true),
+        "HELO" => HeloAsync(command, extended: false),
+        "STARTTLS" => StartTlsAsync(command),
+        "AUTH" => AuthAsync(command),
+        "MAIL" => MailAsync(command),
+        "RCPT" => RcptAsync(command),
+        "DATA" => DataAsync(command),
+        "RSET" => RsetAsync(command),
+        "NOOP" => SendAsync(SmtpReply.Of(250, "2.0.0 Ok")),
+        "VRFY" => command.Argument.Length == 0
+            ? ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: VRFY address"))
+            : SendAsync(SmtpReply.Of(252, "2.0.0 Cannot VRFY user, but will accept message and attempt delivery")),
+        "HELP" => SendAsync(SmtpReply.Of(214,
+            "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT" + (Options.StartTls ? " STARTTLS" : "") + " AUTH",
+            "2.0.0 End of HELP info")),
+        "QUIT" => QuitAsync(),
+        "EXPN" or "BDAT" or "ETRN" or "TURN" or "SEND" or "SOML" or "SAML" or "ATRN" =>
+            ErrorAsync(SmtpReply.Of(502, $"5.5.1 Error: command {command.Verb} not implemented")),
+        _ => ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command not recognized")),
+    };
+
+    private async Task HeloAsync(SmtpCommand command, bool extended)
+    {
+        if (command.Argument.Length == 0 || command.Argument.Contains(' '))
+        {
+            await ErrorAsync(SmtpReply.Of(501, $"5.5.4 Syntax: {command.Verb} hostname"));
+            return;
+        }
+        if (Faulted(SmtpFaultStage.Helo) is { } fault)
+        {
+            await SendAsync(fault);
+            return;
+        }
+        // A new EHLO in the middle of a transaction resets it (RFC 5321 section 4.1.4).
+        ResetTransaction();
+        helo = command.Argument;
+        esmtp = extended;
+        phase = Phase.Ready;
+        var greeting = $"{Options.Hostname} Hello {helo} [{((System.Net.IPEndPoint?)socket.RemoteEndPoint)?.Address}]";
+        if (!extended)
+        {
+            await SendAsync(SmtpReply.Of(250, greeting));
+            return;
+        }
+        var lines = new List<string> { greeting, $"SIZE {Options.MaxMessageBytes}", "8BITMIME", "PIPELINING", "ENHANCEDSTATUSCODES" };
+        if (Options.StartTls && context.Certificate is not null && !tls)
+            lines.Add("STARTTLS");
+        if (AuthOffered)
+            lines.Add("AUTH PLAIN LOGIN");
+        lines.Add("HELP");
+        await SendAsync(new SmtpReply(250, lines));
+    }
+
+    private bool AuthOffered => tls || !Options.AuthRequiresTls;
+
+    private async Task StartTlsAsync(SmtpCommand command)
+    {
+        if (!Options.StartTls || context.Certificate is null)
+        {
+            await ErrorAsync(SmtpReply.Of(502, "5.5.1 Error: STARTTLS is not offered by this server"));
+            return;
+        }
+        if (command.Argument.Length > 0)
+        {
+            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: STARTTLS (no parameters)"));
+            return;
+        }
+        if (tls)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: TLS already active"));
+            return;
+        }
+        if (phase == Phase.Initial)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
+            return;
+        }
+        await SendAsync(SmtpReply.Of(220, "2.0.0 Ready to start TLS"));
+        if (reader.Buffered > 0)
+            Warn($"the client sent {reader.Buffered} bytes after STARTTLS before the TLS handshake; they were discarded (RFC 3207 section 4.2)");
+        var secure = new SslStream(stream, leaveInnerStreamOpen: false);
+        await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = context.Certificate }, deadline.Token);
+        stream = secure;
+        reader.Switch(secure);
+        tls = true;
+        Info($"TLS started: {secure.SslProtocol}, {secure.NegotiatedCipherSuite}");
+        // RFC 3207 section 4.2: forget everything learnt before TLS; the client must EHLO again.
+        ResetTransaction();
+        phase = Phase.Initial;
+        helo = "";
+        user = null;
+    }
+
+    private async Task AuthAsync(SmtpCommand command)
+    {
+        if (phase == Phase.Initial || !esmtp)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
+            return;
+        }
+        if (user is not null)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: already authenticated"));
+            return;
+        }
+        if (phase != Phase.Ready)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: AUTH is not allowed during a mail transaction"));
+            return;
+        }
+        if (!AuthOffered)
+        {
+            await ErrorAsync(SmtpReply.Of(538, "5.7.11 Encryption required for requested authentication mechanism"));
+            return;
+        }
+        var parts = command.Argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
+        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
+        string? name, password;
+        switch (mechanism)
+        {
+            case "PLAIN":
+                // RFC 4616: authzid NUL authcid NUL passwd, base64; an empty 334 asks for it.
+                var response = parts.Length > 1 ? parts[1] : await ChallengeAsync("");
+                if (response is null) return;
+                var plain = Decode(response);
+                var fields = plain?.Split('\0');
+                if (fields is not { Length: 3 })
+                {
+                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the AUTH PLAIN response"));
+                    return;
+                }
+                (name, password) = (fields[1], fields[2]);
+                break;
+            case "LOGIN":
+                var first = parts.Length > 1 ? parts[1] : await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
+                if (first is null) return;
+                name = Decode(first);
+                if (name is null)
+                {
+                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the user name"));
+                    return;
+                }
+                var second = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
+                if (second is null) return;
+                password = Decode(second);
+                if (password is null)
+                {
+                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the password"));
+                    return;
+                }
+                break;
+            case "":
+                await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: AUTH mechanism"));
+                return;
+            default:
+                await ErrorAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)"));
+                return;
+        }
+        var known = context.Accounts.TryGetValue(name, out var expected) && CryptographicEquals(expected, password);
+        if (known || (Options.AcceptAnyLogin && name.Length > 0))
+        {
+            user = name;
+            Info($"authenticated as {name}{(known ? "" : " (any login accepted)")}");
+            await SendAsync(SmtpReply.Of(235, "2.7.0 Authentication successful"));
+        }
+        else
+        {
+            await ErrorAsync(SmtpReply.Of(535, "5.7.8 Error: authentication failed"));
+        }
+    }
+
+    private static bool CryptographicEquals(string a, string b) =>
+        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    /// <summary>Sends a 334 challenge and reads the answer (masked); null when the client cancelled with "*" or left.</summary>
+    private async Task<string?> ChallengeAsync(string challenge)
+    {
+        await SendAsync(SmtpReply.Of(334, challenge));
+        var line = await ReadAsync(SmtpCommand.MaxLine) ?? throw new IOException("closed during AUTH");
+        Received("****");
+        var text = line.Text.Trim();
+        if (text == "*")
+        {
+            await ErrorAsync(SmtpReply.Of(501, "5.7.0 Authentication cancelled"));
+            return null;
+        }
+        return text;
+    }
+
+    private static string? Decode(string base64)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private async Task MailAsync(SmtpCommand command)
+    {
+        if (phase == Phase.Initial)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send HELO/EHLO first"));
+            return;
+        }
+        if (phase != Phase.Ready)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: nested MAIL command"));
+            return;
+        }
+        if (Options.RequireTls && !tls)
+        {
+            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Must issue a STARTTLS command first"));
+            return;
+        }
+        if (Options.RequireAuth && user is null)
+        {
+            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Authentication required"));
+            return;
+        }
+        var path = SmtpPath.Parse(command.Argument, "FROM", allowEmpty: true, out var error);
+        if (path is null)
+        {
+            await ErrorAsync(SmtpReply.Of(501, $"5.5.4 {error}"));
+            return;
+        }
+        if (path.Parameters.Count > 0 && !esmtp)
+        {
+            await ErrorAsync(SmtpReply.Of(555, "5.5.4 MAIL parameters need EHLO, not HELO"));
+            return;
+        }
+        foreach (var (name, value) in path.Parameters)
+        {
+            switch (name.ToUpperInvariant())
+            {
+                case "SIZE" when long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size):
+                    if (size > Options.MaxMessageBytes)
+                    {
+                        await ErrorAsync(SmtpReply.Of(552, $"5.3.4 Error: message size exceeds fixed limit of {Options.MaxMessageBytes} bytes"));
+                        return;
+                    }
+                    break;
+                case "SIZE":
+                    await ErrorAsync(SmtpReply.Of(501, "5.5.4 Bad SIZE parameter (RFC 1870: SIZE=number)"));
+                    return;
+                case "BODY" when value is not null && (value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase)):
+                    break;
+                case "BODY":
+                    await ErrorAsync(SmtpReply.Of(501, "5.5.4 Bad BODY parameter (7BIT or 8BITMIME)"));
+                    return;
+                default:
+                    await ErrorAsync(SmtpReply.Of(555, $"5.5.4 Unsupported option: {name}"));
+                    return;
+            }
+        }
+        if (!path.Bracketed)
+            Warn("MAIL FROM without <angle brackets> around the address (RFC 5321 section 4.1.2); accepted anyway");
+        if (Faulted(SmtpFaultStage.Mail) is { } fault)
+        {
+            await SendAsync(fault);
+            return;
+        }
+        from = path.Address;
+        phase = Phase.Mail;
+        await SendAsync(SmtpReply.Of(250, "2.1.0 Ok"));
+    }
+
+    private async Task RcptAsync(SmtpCommand command)
+    {
+        if (phase is Phase.Initial or Phase.Ready)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
+            return;
+        }
+        var path = SmtpPath.Parse(command.Argument, "TO", allowEmpty: false, out var error);
+        if (path is null)
+        {
+            await ErrorAsync(SmtpReply.Of(501, $"5.5.4 {error}"));
+            return;
+        }
+        if (path.Parameters.Count > 0)
+        {
+            await ErrorAsync(SmtpReply.Of(555, $"5.5.4 Unsupported option: {path.Parameters.Keys.First()}"));
+            return;
+        }
+        if (recipients.Count >= Options.MaxRecipients)
+        {
+            await ErrorAsync(SmtpReply.Of(452, "4.5.3 Error: too many recipients"));
+            return;
+        }
+        if (!path.Bracketed)
+            Warn("RCPT TO without <angle brackets> around the address (RFC 5321 section 4.1.2); accepted anyway");
+        if (Faulted(SmtpFaultStage.Rcpt) is { } fault)
+        {
+            await SendAsync(fault);
+            return;
+        }
+        recipients.Add(path.Address);
+        phase = Phase.Rcpt;
+        await SendAsync(SmtpReply.Of(250, "2.1.5 Ok"));
+    }
+
+    private async Task DataAsync(SmtpCommand command)
+    {
+        if (command.Argument.Length > 0)
+        {
+            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: DATA (no parameters)"));
+            return;
+        }
+        if (phase is Phase.Initial or Phase.Ready)
+        {
+            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
+            return;
+        }
+        if (phase == Phase.Mail)
+        {
+            // RFC 5321 section 3.3: DATA with no accepted recipient.
+            await ErrorAsync(SmtpReply.Of(554, "5.5.1 Error: no valid recipients"));
+            return;
+        }
+        if (Faulted(SmtpFaultStage.Data) is { } fault)
+        {
+            await SendAsync(fault);
+            return;
+        }
+        await SendAsync(SmtpReply.Of(354, "End data with <CR><LF>.<CR><LF>"));
+
+        // RFC 5321 section 4.5.2: the message ends at a line holding only "."; a leading "." of
+        // any other line was doubled by the client and is removed here.
+        using var message = new MemoryStream();
+        var tooBig = false;
+        var longLine = false;
+        var lines = 0;
+        while (true)
+        {
+            var line = await ReadAsync(SmtpCommand.MaxTextLine);
+            if (line is null)
+            {
+                Warn("the connection closed in DATA before the final \".\" line; the message is discarded (RFC 5321 section 4.1.1.4)");
+                Info($"[message incomplete: {message.Length} bytes in {lines} lines received]");
+                quit = true;
+                return;
+            }
+            var read = line.Value;
+            var bytes = read.Bytes;
+            if (bytes is [(byte)'.'])
+            {
+                if (!read.BareLf)
+                    break;
+                Warn("a \".\" line ended with a bare LF does not end the message; it must be <CRLF>.<CRLF> (RFC 5321 section 4.1.1.4)");
+            }
+            lines++;
+            longLine |= read.TooLong;
+            var content = bytes.Length > 1 && bytes[0] == '.' ? bytes.AsSpan(1) : bytes.AsSpan();
+            if (message.Length + content.Length + 2 > Options.MaxMessageBytes)
+                tooBig = true;
+            if (!tooBig)
+            {
+                message.Write(content);
+                message.Write("\r\n"u8);
+            }
+        }
+        Info($"[message: {message.Length} bytes in {lines} lines]");
+        var envelope = recipients.ToList();
+        var sender = from;
+        ResetTransaction();
+        if (tooBig)
+        {
+            await ErrorAsync(SmtpReply.Of(552, $"5.3.4 Error: message too big (limit {Options.MaxMessageBytes} bytes)"));
+            return;
+        }
+        if (longLine)
+        {
+            await ErrorAsync(SmtpReply.Of(500, $"5.5.2 Error: message has a line over {SmtpCommand.MaxTextLine} characters (RFC 5321 section 4.5.3.1.6)"));
+            return;
+        }
+        if (Faulted(SmtpFaultStage.Message) is { } fault2)
+        {
+            await SendAsync(fault2);
+            return;
+        }
+        var mail = new StoredMail(context.Mailbox.NextId(), DateTimeOffset.UtcNow, id, client, helo, sender, envelope, tls, user, message.ToArray());
+        context.Mailbox.Add(mail);
+        messages++;
+        context.Events.Emit(new MailAccepted(mail.Id, id, sender, envelope, mail.Message.Header("Subject"), mail.Size));
+        await SendAsync(SmtpReply.Of(250, $"2.0.0 Ok: queued as {mail.Id}"));
+    }
+
+    private async Task RsetAsync(SmtpCommand command)
+    {
+        if (command.Argument.Length > 0)
+        {
+            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: RSET (no parameters)"));
+            return;
+        }
+        ResetTransaction();
+        await SendAsync(SmtpReply.Of(250, "2.0.0 Ok"));
+    }
+
+    private async Task QuitAsync()
+    {
+        quit = true;
+        await SendAsync(SmtpReply.Of(221, "2.0.0 Bye"));
+    }
+
+    private void ResetTransaction()
+    {
+        from = "";
+        recipients.Clear();
+        if (phase is Phase.Mail or Phase.Rcpt)
+            phase = Phase.Ready;
+    }
+
+    /// <summary>The injected reply if a fault is set for this stage and fires this time.</summary>
+    private SmtpReply? Faulted(SmtpFaultStage stage)
+    {
+        var fault = context.Fault;
+        if (fault.Stage != stage || (fault.Probability < 1 && Random.Shared.NextDouble() >= fault.Probability))
+            return null;
+        Info($"fault injection: {stage} answers {fault.Code}");
+        var enhanced = fault.Code >= 500 ? "5.3.0" : "4.3.0";
+        return SmtpReply.Of(fault.Code, $"{enhanced} Netlab fault injection at {stage.ToString().ToUpperInvariant()}");
+    }
+
+    private async Task<SmtpLine?> ReadAsync(int maxLength)
+    {
+        deadline.CancelAfter(Options.CommandTimeoutMs);
+        var line = await reader.ReadLineAsync(maxLength, deadline.Token);
+        if (line is { BareLf: true } && !warnedBareLf)
+        {
+            warnedBareLf = true;
+            Warn("the client ends lines with a bare LF; SMTP lines end with CRLF (RFC 5321 section 2.3.8)");
+        }
+        return line;
+    }
+
+    private Task ErrorAsync(SmtpReply reply)
+    {
+        errors++;
+        return SendAsync(reply);
+    }
+
+    private async Task SendAsync(SmtpReply reply)
+    {
+        foreach (var line in reply.WireLines())
+            Emit(TranscriptDirection.ServerToClient, line);
+        deadline.CancelAfter(Options.CommandTimeoutMs);
+        await stream.WriteAsync(reply.ToBytes(), deadline.Token);
+    }
+
+    private async Task TrySendAsync(SmtpReply reply)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            Emit(TranscriptDirection.ServerToClient, reply.ToString());
+            await stream.WriteAsync(reply.ToBytes(), timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
+
+    private static string Masked(SmtpCommand command, string text) =>
+        command.Verb == "AUTH" && command.Argument.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 1 } parts
+            ? $"{text[..4]} {parts[0]} ****" : text;
+
+    private void Received(string text) => Emit(TranscriptDirection.ClientToServer, text);
+
+    private void Info(string text) => Emit(TranscriptDirection.Info, text);
+
+    private void Warn(string text)
+    {
+        if (warnings.Contains(text)) return;
+        warnings.Add(text);
+        context.Events.Emit(new LogLine(LogSeverity.Warning, $"{id} {client}: {text}"));
+    }
+
+    private void Emit(TranscriptDirection direction, string text) =>
+        context.Events.Emit(new TranscriptLine(direction, TranscriptChannel.Control, text, id, tls));
+}
