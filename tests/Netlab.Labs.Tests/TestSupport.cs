@@ -74,7 +74,7 @@ public sealed class PythonPeer : IAsyncDisposable
 
     public static PythonPeer Start(string script, params string[] args)
     {
-        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(Tool.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-u");
         info.ArgumentList.Add(PeerPath(script));
         foreach (var a in args) info.ArgumentList.Add(a);
