@@ -37,7 +37,8 @@ public sealed record ProbeKind(string Id, string Title, Type OptionsType, Func<o
 }
 
 /// <summary>One option as a form or a script sees it: name, type, default, range, meaning.</summary>
-public sealed record OptionField(string Name, string Type, object? Default, double? Min, double? Max, IReadOnlyList<string>? Values, string? Description)
+/// <remarks>Format refines a string for forms: "multiline", "password" (never stored or shown back), "upload" (a file as a data URL).</remarks>
+public sealed record OptionField(string Name, string Type, object? Default, double? Min, double? Max, IReadOnlyList<string>? Values, string? Description, string? Format = null)
 {
     public static IReadOnlyList<OptionField> Describe(Type optionsType)
     {
@@ -55,7 +56,14 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                     range is null ? null : Convert.ToDouble(range.Minimum, System.Globalization.CultureInfo.InvariantCulture),
                     range is null ? null : Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture),
                     type.IsEnum ? Enum.GetNames(type) : null,
-                    p.GetCustomAttribute<DescriptionAttribute>()?.Description);
+                    p.GetCustomAttribute<DescriptionAttribute>()?.Description,
+                    p.GetCustomAttribute<DataTypeAttribute>()?.DataType switch
+                    {
+                        DataType.MultilineText => "multiline",
+                        DataType.Password => "password",
+                        DataType.Upload => "upload",
+                        _ => null,
+                    });
             })
             .ToList();
     }
@@ -70,6 +78,26 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                 (Member: JsonName(m), Message: m.Length == 0 ? r.ErrorMessage ?? "invalid" : (r.ErrorMessage ?? "invalid").Replace(m, JsonName(m)))))
             .GroupBy(x => x.Member)
             .ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray());
+    }
+
+    /// <summary>
+    /// Options as JSON fit to store and show: passwords masked, uploaded files replaced by their
+    /// size (a run's record should not hold a secret or megabytes of base64).
+    /// </summary>
+    public static System.Text.Json.JsonElement Redacted(object options, Type optionsType)
+    {
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(options, optionsType, LabJson.Options)!.AsObject();
+        foreach (var field in Describe(optionsType))
+        {
+            if (node[field.Name]?.GetValueKind() != System.Text.Json.JsonValueKind.String || node[field.Name]!.GetValue<string>().Length == 0)
+                continue;
+            var value = node[field.Name]!.GetValue<string>();
+            if (field.Format == "password")
+                node[field.Name] = "****";
+            else if (field.Format == "upload")
+                node[field.Name] = $"({value.Length} characters uploaded{(value.Split(',')[0].Split(';').FirstOrDefault(p => p.StartsWith("name=", StringComparison.Ordinal)) is { } name ? ": " + Uri.UnescapeDataString(name[5..]) : "")})";
+        }
+        return System.Text.Json.JsonSerializer.SerializeToElement(node, LabJson.Options);
     }
 
     private static string JsonName(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];

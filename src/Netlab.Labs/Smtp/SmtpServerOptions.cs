@@ -46,6 +46,7 @@ public sealed record SmtpServerOptions : IValidatableObject
     public string? CertificateFile { get; init; }
 
     [Description("Password of certificateFile, if it has one.")]
+    [DataType(DataType.Password)]
     public string? CertificatePassword { get; init; }
 
     [Description("Refuse MAIL (530) until the client has started TLS.")]

@@ -74,6 +74,7 @@ public static class NetlabHosting
         app.MapBlazorWebScript();
         app.MapLabsApi();
         app.MapServersApi();
+        app.MapMailboxApi();
         app.MapRunsApi();
         app.MapHub<RunsHub>("/hubs/runs");
         app.MapHealthChecks("/healthz");

@@ -53,7 +53,7 @@ public sealed class RunCoordinator(
             TargetHost = target.Host,
             TargetAddress = target.Address.ToString(),
             TargetPort = target.Port,
-            OptionsJson = JsonSerializer.Serialize(options, kind.OptionsType, LabJson.Options),
+            OptionsJson = OptionField.Redacted(options, kind.OptionsType).GetRawText(),
             Status = RunStatus.Running,
             CreatedAt = DateTime.UtcNow,
         };

@@ -100,7 +100,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             await server.DisposeAsync();
             throw new ProblemException(StatusCodes.Status400BadRequest, "Server could not start", e.Message);
         }
-        var hosted = new HostedServer(id, lab.Id, server, JsonSerializer.SerializeToElement(options, kind.OptionsType, LabJson.Options), new EventFeed(Retained), DateTime.UtcNow);
+        var hosted = new HostedServer(id, lab.Id, server, OptionField.Redacted(options, kind.OptionsType), new EventFeed(Retained), DateTime.UtcNow);
         servers[id] = hosted;
         hosted.Pump = Task.Run(() => PumpAsync(hosted), CancellationToken.None);
         logger.LogInformation("Started {Lab} server {Id} on {EndPoint}", lab.Id, id, server.LocalEndPoint);

@@ -24,6 +24,8 @@ public static class EventText
         HeartbeatReceived h => string.Create(CultureInfo.InvariantCulture, $"{h.Client} heartbeat {h.Sequence} {h.Arrival.ToString().ToLowerInvariant()}, delay {h.OneWayDelayMs:F3} ms{(h.NewlyMissing.Count > 0 ? $", missing {string.Join(",", h.NewlyMissing)}" : "")}"),
         HeartbeatGap g => string.Create(CultureInfo.InvariantCulture, $"{g.Client} {g.State.ToString().ToUpperInvariant()} after {g.SilenceMs / 1000:F1} s of silence (last heartbeat {g.LastSequence})"),
         TracerouteHop t => $"hop {t.Hop}: {string.Join(", ", t.Addresses.Select(a => a ?? "*").Distinct())}",
+        MailAccepted m => $"{m.Session} accepted {m.MessageId} from <{m.From}> to {string.Join(", ", m.To.Select(t => $"<{t}>"))}: \"{m.Subject}\" ({m.Size} bytes)",
+        SmtpSessionClosed s => $"{s.Session} {s.Client} closed: {s.Outcome}, {s.Messages} message(s){(s.Tls ? ", TLS" : "")}{(s.User is null ? "" : $", user {s.User}")}{(s.Warnings.Count > 0 ? $", {s.Warnings.Count} warning(s)" : "")}",
         HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
         _ => LabJson.Serialize(e),
     };
@@ -41,6 +43,8 @@ public static class EventText
         HeartbeatReceived => "warning",
         HeartbeatGap => "warning",
         DnsQueryLogged => "warning",
+        MailAccepted => "echoed",
+        SmtpSessionClosed { Warnings.Count: > 0 } => "warning",
         LogLine { Severity: not LogSeverity.Info } => "warning",
         ServerStateChanged { State: ServerState.Faulted } => "dropped",
         _ => "",
