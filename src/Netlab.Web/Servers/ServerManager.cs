@@ -43,6 +43,9 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     /// <summary>The running server itself, for lab pages that show more than the common state (e.g. a DNS zone).</summary>
     public ILabServer Instance(Guid id) => Find(id).Server;
 
+    /// <summary>The running server, or null once it has been stopped (pages may still hold its id for a moment).</summary>
+    public ILabServer? TryInstance(Guid id) => servers.TryGetValue(id, out var s) ? s.Server : null;
+
     public ILabServer? FindByEndPoint(IPEndPoint endPoint) => servers.Values.Select(s => s.Server).FirstOrDefault(s =>
         s.LocalEndPoint is { } bound && bound.Port == endPoint.Port
         && (bound.Address.Equals(endPoint.Address) || bound.Address.Equals(IPAddress.Any) || bound.Address.Equals(IPAddress.IPv6Any)));
