@@ -23,6 +23,7 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(HeartbeatSent), "heartbeatSent")]
 [JsonDerivedType(typeof(HeartbeatReceived), "heartbeatReceived")]
 [JsonDerivedType(typeof(HeartbeatGap), "heartbeatGap")]
+[JsonDerivedType(typeof(FtpTransfer), "ftpTransfer")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -126,3 +127,11 @@ public enum HeartbeatClientState { Stopped, Resumed }
 
 /// <summary>The server declared a client stopped (silent too long) or resumed (after an outage of SilenceMs).</summary>
 public sealed record HeartbeatGap(string Client, HeartbeatClientState State, double SilenceMs, int LastSequence) : LabEvent;
+
+/// <summary>
+/// One FTP data connection, as the server or the client saw it: whose session, active (PORT/EPRT)
+/// or passive (PASV/EPSV), what went over it, how much and how fast, and whether it completed
+/// (Error says why not: connect failed, aborted, the peer vanished, timed out).
+/// </summary>
+public sealed record FtpTransfer(string Session, string Mode, string Direction, string Path, long Bytes, double DurationMs,
+    double BytesPerSecond, bool Completed, string? Error) : LabEvent;
