@@ -71,7 +71,7 @@ public static partial class FtpHostPort
     {
         var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
         var proto = address.AddressFamily == AddressFamily.InterNetwork ? 1 : 2;
-        var text = address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()).ToString() : address.ToString();
+        var text = proto == 2 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()).ToString() : address.ToString();
         return string.Create(CultureInfo.InvariantCulture, $"|{proto}|{text}|{endPoint.Port}|");
     }
 
