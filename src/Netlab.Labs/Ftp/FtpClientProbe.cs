@@ -45,7 +45,7 @@ public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratc
                 Password = options.Password,
                 AllowAddress = a => a.Equals(target.Address),
             });
-            async Task Run(string shown, Func<Task<FtpShellResult>> command)
+            async Task<FtpShellResult> Run(string shown, Func<Task<FtpShellResult>> command)
             {
                 commands++;
                 output.Add($"ftp> {shown}");
@@ -58,11 +58,12 @@ public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratc
                     output.Add(line);
                     events.Emit(new LogLine(result.Ok ? LogSeverity.Info : LogSeverity.Warning, line));
                 }
+                return result;
             }
 
-            await Run($"connect {target.Address} {target.Port}", () => shell.ConnectAsync(target.Address.ToString(), target.Port, options.User, options.Password, cancellationToken));
-            if (!shell.Connected)
-                throw new LabException($"Cannot log in to {target}: {output[^1]}");
+            var connected = await Run($"connect {target.Address} {target.Port}", () => shell.ConnectAsync(target.Address.ToString(), target.Port, options.User, options.Password, cancellationToken));
+            if (!connected.Ok)
+                throw new LabException($"Cannot connect and log in to {target}: {connected.Text}");
             foreach (var line in options.Commands.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
             {
                 cancellationToken.ThrowIfCancellationRequested();
