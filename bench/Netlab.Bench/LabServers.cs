@@ -1,5 +1,6 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Ftp;
 using Netlab.Labs.Http;
 using Netlab.Labs.UdpPing;
 
@@ -27,4 +28,12 @@ public static class LabServers
             ? ($"{q.Transport} {q.ResponseCode}", q.Error is { } error ? $"query error ({q.Transport} {q.ResponseCode}): {error}" : null)
             : (null, null),
         "queries logged");
+
+    /// <summary>The FTP server with contentRoot itself as its root, counting data connections by direction and outcome.</summary>
+    public static Task<HostedServer> StartFtpAsync(string contentRoot) => HostedServer.StartAsync(
+        context => new FtpServer(new FtpServerOptions { Root = "." }, context), contentRoot,
+        e => e is FtpTransfer t
+            ? ($"{t.Mode} {t.Direction} {(t.Completed ? "completed" : "failed")}", t.Completed ? null : $"transfer failed: {t.Error}")
+            : (null, null),
+        "data connections");
 }

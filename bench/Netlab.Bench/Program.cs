@@ -1,6 +1,6 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
 // See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode,
-// bench/dns.sh the serve-dns mode.
+// bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode.
 using Netlab.Bench;
 
 if (args is ["serve"])
@@ -9,6 +9,8 @@ if (args is ["serve-http", var contentRoot])
     return await ServeHttpAsync(contentRoot);
 if (args is ["serve-dns", var dnsContentRoot, var zone])
     return await ServeDnsAsync(dnsContentRoot, zone);
+if (args is ["serve-ftp", var ftpRoot])
+    return await ServeFtpAsync(ftpRoot);
 
 BenchSettings settings;
 try
@@ -46,6 +48,10 @@ static Task<int> ServeHttpAsync(string contentRoot) => Directory.Exists(contentR
 static Task<int> ServeDnsAsync(string contentRoot, string zone) => Directory.Exists(contentRoot)
     ? ServeUntilStdinEndsAsync(() => LabServers.StartDnsAsync(contentRoot, zone))
     : Fail($"serve-dns: {contentRoot} is not a folder.");
+
+static Task<int> ServeFtpAsync(string root) => Directory.Exists(root)
+    ? ServeUntilStdinEndsAsync(() => LabServers.StartFtpAsync(root))
+    : Fail($"serve-ftp: {root} is not a folder.");
 
 static async Task<int> ServeUntilStdinEndsAsync(Func<Task<HostedServer>> start)
 {

@@ -1,5 +1,6 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Ftp;
 using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
@@ -69,6 +70,17 @@ public static class LabCatalog
             [
                 new ProbeKind("smtp-send", "Mail client", typeof(SmtpProbeOptions),
                     (options, environment) => new SmtpClientProbe((SmtpProbeOptions)options, environment)),
+            ]),
+        new LabDefinition(
+            "ftp",
+            "FTP",
+            "An FTP server and the handout's client shell on plain sockets: control and data connections, active (PORT/EPRT) and passive (PASV/EPSV) mode, reply codes, and every line and transfer live.",
+            "Handout 004: an FTP-like client and server",
+            new ServerKind("ftp", typeof(FtpServerOptions),
+                (options, context) => new FtpServer((FtpServerOptions)options, context)),
+            [
+                new ProbeKind("ftp-client", "FTP client", typeof(FtpClientProbeOptions),
+                    (options, _) => new FtpClientProbe((FtpClientProbeOptions)options)),
             ]),
         new LabDefinition(
             "icmp",

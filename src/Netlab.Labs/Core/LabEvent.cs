@@ -25,6 +25,7 @@ namespace Netlab.Labs.Core;
 [JsonDerivedType(typeof(HeartbeatGap), "heartbeatGap")]
 [JsonDerivedType(typeof(MailAccepted), "mailAccepted")]
 [JsonDerivedType(typeof(SmtpSessionClosed), "smtpSessionClosed")]
+[JsonDerivedType(typeof(FtpTransfer), "ftpTransfer")]
 public abstract record LabEvent
 {
     /// <summary>The run id (for probe events) or server id (for server events).</summary>
@@ -140,3 +141,11 @@ public sealed record MailAccepted(string MessageId, string Session, string From,
 /// (bare LF, commands before the greeting, no final "." line, no QUIT).
 /// </summary>
 public sealed record SmtpSessionClosed(string Session, string Client, string Outcome, int Messages, bool Tls, string? User, IReadOnlyList<string> Warnings) : LabEvent;
+
+/// <summary>
+/// One FTP data connection, as the server or the client saw it: whose session, active (PORT/EPRT)
+/// or passive (PASV/EPSV), what went over it, how much and how fast, and whether it completed
+/// (Error says why not: connect failed, aborted, the peer vanished, timed out).
+/// </summary>
+public sealed record FtpTransfer(string Session, string Mode, string Direction, string Path, long Bytes, double DurationMs,
+    double BytesPerSecond, bool Completed, string? Error) : LabEvent;

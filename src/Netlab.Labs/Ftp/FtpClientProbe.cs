@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Ftp;
+
+public sealed record FtpClientProbeOptions
+{
+    [Required, StringLength(10_000), Description("Shell commands to run after connecting, one per line (cd, pwd, lcd, ls, get, put, system, passive, bye).")]
+    public string Commands { get; init; } = "system\npwd\nls\nget readme.txt\ncd pub\nls";
+
+    [Description("Use passive mode (PASV/EPSV) instead of active (PORT/EPRT, the handout's default).")]
+    public bool Passive { get; init; }
+
+    [Required, StringLength(100), Description("The user to log in as.")]
+    public string User { get; init; } = "anonymous";
+
+    [StringLength(200), Description("The password (any for anonymous).")]
+    public string Password { get; init; } = "netlab@";
+
+    [Range(100, 120_000), Description("How long each reply, connection or stalled transfer may take, in ms.")]
+    public int TimeoutMs { get; init; } = 10_000;
+}
+
+/// <summary>
+/// Runs a script of the handout's shell commands against a server: connect to the target and
+/// log in, then each line in turn (a failed command is reported and the script goes on), then
+/// bye. Downloads land in a scratch folder made for the run and deleted after, unless one is given.
+/// </summary>
+public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratchRoot = null) : IProbe
+{
+    public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
+    {
+        var scratch = scratchRoot ?? Directory.CreateTempSubdirectory("netlab-ftp-").FullName;
+        var output = new List<string>();
+        int commands = 0, failed = 0;
+        try
+        {
+            // The script may connect again, but only to the target the portal allowed.
+            await using var shell = new FtpShell(scratch, events, new FtpShellOptions
+            {
+                TimeoutMs = options.TimeoutMs,
+                Passive = options.Passive,
+                User = options.User,
+                Password = options.Password,
+                AllowAddress = a => a.Equals(target.Address),
+            });
+            async Task<FtpShellResult> Run(string shown, Func<Task<FtpShellResult>> command)
+            {
+                commands++;
+                output.Add($"ftp> {shown}");
+                events.Emit(new LogLine(LogSeverity.Info, $"ftp> {shown}"));
+                var result = await command();
+                if (!result.Ok)
+                    failed++;
+                foreach (var line in result.Lines)
+                {
+                    output.Add(line);
+                    events.Emit(new LogLine(result.Ok ? LogSeverity.Info : LogSeverity.Warning, line));
+                }
+                return result;
+            }
+
+            var connected = await Run($"connect {target.Address} {target.Port}", () => shell.ConnectAsync(target.Address.ToString(), target.Port, options.User, options.Password, cancellationToken));
+            if (!connected.Ok)
+                throw new LabException($"Cannot connect and log in to {target}: {connected.Text}");
+            foreach (var line in options.Commands.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await Run(line, () => shell.ExecuteAsync(line, cancellationToken));
+            }
+            if (shell.Connected)
+                await Run("bye", () => shell.ExecuteAsync("bye", cancellationToken));
+            events.Emit(new Summary(output, new Dictionary<string, double?>
+            {
+                ["commands"] = commands,
+                ["failed"] = failed,
+                ["bytesDown"] = shell.BytesDownloaded,
+                ["bytesUp"] = shell.BytesUploaded,
+            }));
+        }
+        finally
+        {
+            if (scratchRoot is null)
+                Directory.Delete(scratch, recursive: true);
+        }
+    }
+}

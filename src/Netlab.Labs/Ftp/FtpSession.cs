@@ -1,0 +1,729 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Ftp;
+
+/// <summary>What every session of one server shares.</summary>
+internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events)
+{
+    public FtpServerOptions Options { get; } = options;
+    public FtpFileSystem Files { get; } = files;
+    public IReadOnlyDictionary<string, string> Accounts { get; } = accounts;
+    public IEventSink Events { get; } = events;
+}
+
+/// <summary>
+/// One client of the FTP server: the control connection's state machine (RFC 959 section 5.4:
+/// greeting, login, then commands, each answered by one reply) and its data connections. A
+/// command error is a reply and the session goes on; a dead or idle control connection ends this
+/// session only. Commands are served one at a time; while a transfer runs the control
+/// connection is still read, so ABOR (RFC 959 section 4.1.3) can stop it.
+/// </summary>
+internal sealed class FtpSession(Socket control, string client, FtpSessionContext context)
+{
+    private static readonly HashSet<string> AllowedBeforeLogin = ["USER", "PASS", "QUIT", "SYST", "FEAT", "HELP", "NOOP", "OPTS"];
+
+    /// <summary>Commands of RFC 959 and its extensions this server knows but does not do: 502, not 500.</summary>
+    private static readonly HashSet<string> NotImplemented =
+        ["ACCT", "SMNT", "REIN", "STOU", "APPE", "RNFR", "RNTO", "SITE", "STAT", "MLSD", "MLST", "AUTH", "PBSZ", "PROT", "CCC",
+         "ADAT", "CONF", "ENC", "MIC", "LPRT", "LPSV", "LANG", "MFMT", "HOST"];
+
+    private static readonly Dictionary<string, string> Aliases = new()
+    {
+        ["XPWD"] = "PWD", ["XCWD"] = "CWD", ["XCUP"] = "CDUP", ["XMKD"] = "MKD", ["XRMD"] = "RMD",
+    };
+
+    private readonly FtpLineReader reader = new(control);
+    private readonly Queue<FtpLine?> pending = new();
+    private readonly IPEndPoint local = (IPEndPoint)control.LocalEndPoint!;
+    private readonly IPAddress peer = FtpHostPort.Normalize(((IPEndPoint)control.RemoteEndPoint!).Address);
+    private FtpServerOptions Options => context.Options;
+
+    private string? pendingUser;
+    private string? user;
+    private string cwd = "/";
+    private bool binary;
+    private long restart;
+    private IPEndPoint? activeTarget;
+    private Socket? passiveListener;
+    private int commands;
+    private int transfers;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        context.Events.Emit(new LogLine(LogSeverity.Info, $"session {client} opened"));
+        try
+        {
+            // RFC 959 section 4.1.3: ABOR may come with the Telnet "Synch" as urgent data; keep it in line.
+            control.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.OutOfBandInline, true);
+            await ReplyAsync(220, "Netlab FTP server ready.", stopping);
+            while (true)
+            {
+                var line = await NextLineAsync(stopping);
+                if (line is null)
+                    break;
+                if (!await HandleLineAsync(line.Value, stopping))
+                    break;
+            }
+        }
+        catch (IdleException)
+        {
+            await TryReplyAsync(421, "Timeout: no command for too long; closing the control connection.");
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away, a write stalled, or the server is stopping: just let the session go.
+        }
+        finally
+        {
+            passiveListener?.Dispose();
+            try { control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            control.Dispose();
+            context.Events.Emit(new LogLine(LogSeverity.Info,
+                $"session {client} closed ({(user is null ? "not logged in" : $"user {user}")}, {commands} commands, {transfers} transfers)"));
+        }
+    }
+
+    private sealed class IdleException : Exception;
+
+    /// <summary>The next command line: one read during a transfer, else from the socket within the idle timeout.</summary>
+    private async Task<FtpLine?> NextLineAsync(CancellationToken stopping)
+    {
+        if (pending.TryDequeue(out var queued))
+            return queued;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        idle.CancelAfter(Options.IdleTimeoutMs);
+        try
+        {
+            return await reader.ReadLineAsync(idle.Token);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            throw new IdleException();
+        }
+    }
+
+    /// <summary>Answers one line; false when the session should end (QUIT).</summary>
+    private async Task<bool> HandleLineAsync(FtpLine line, CancellationToken stopping)
+    {
+        commands++;
+        if (line.TooLong)
+        {
+            Transcript(TranscriptDirection.ClientToServer, $"({FtpCommandParser.MaxLine}+ bytes without a line end)");
+            await ReplyAsync(500, "Command line too long.", stopping);
+            return true;
+        }
+        var error = FtpCommandParser.Parse(line.Bytes, out var command);
+        Transcript(TranscriptDirection.ClientToServer, error == FtpCommandError.None ? command.ForTranscript
+            : line.Bytes.AsSpan().StartsWith("PASS "u8) ? "PASS ****" : Printable.Ascii(line.Bytes, 200));
+        switch (error)
+        {
+            case FtpCommandError.Empty:
+                await ReplyAsync(500, "Empty command.", stopping);
+                return true;
+            case FtpCommandError.BadVerb:
+                await ReplyAsync(500, "Unknown command.", stopping);
+                return true;
+            case FtpCommandError.BadArgument:
+                await ReplyAsync(501, "Invalid characters in the argument.", stopping);
+                return true;
+        }
+        var verb = Aliases.GetValueOrDefault(command.Verb, command.Verb);
+        if (NotImplemented.Contains(verb))
+        {
+            await ReplyAsync(502, "Command not implemented.", stopping);
+            return true;
+        }
+        if (user is null && !AllowedBeforeLogin.Contains(verb) && IsKnown(verb))
+        {
+            await ReplyAsync(530, "Please login with USER and PASS.", stopping);
+            return true;
+        }
+        var arg = command.Argument;
+        var reply = verb switch
+        {
+            "USER" => User(arg),
+            "PASS" => Pass(arg),
+            "QUIT" => new FtpReply(221, "Goodbye."),
+            "NOOP" => new FtpReply(200, "NOOP ok."),
+            "SYST" => new FtpReply(215, "UNIX Type: L8"),
+            "FEAT" => new FtpReply(211, ["Features:", " EPRT", " EPSV", " MDTM", " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8", "End"]),
+            "HELP" => new FtpReply(214, ["The following commands are recognized.",
+                " ABOR ALLO CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP OPTS PASS PASV PORT",
+                " PWD QUIT REST RETR RMD SIZE STOR STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD", "Help OK."]),
+            "OPTS" => arg.Equals("UTF8 ON", StringComparison.OrdinalIgnoreCase) || arg.Equals("UTF-8 ON", StringComparison.OrdinalIgnoreCase)
+                ? new FtpReply(200, "Always in UTF8 mode.") : new FtpReply(501, "Option not understood."),
+            "PWD" => new FtpReply(257, $"{Quote(cwd)} is the current directory"),
+            "CWD" => NeedArgument(arg) ?? ChangeDirectory(arg),
+            "CDUP" => ChangeDirectory(".."),
+            "TYPE" => NeedArgument(arg) ?? Type(arg),
+            "MODE" => NeedArgument(arg) ?? Choice(arg, "S", ["B", "C"], "Mode"),
+            "STRU" => NeedArgument(arg) ?? Choice(arg, "F", ["R", "P"], "Structure"),
+            "ALLO" => new FtpReply(202, "ALLO command ignored."),
+            "REST" => NeedArgument(arg) ?? Restart(arg),
+            "ABOR" => new FtpReply(225, "No transfer to abort."),
+            "PORT" => NeedArgument(arg) ?? Port(arg),
+            "EPRT" => NeedArgument(arg) ?? Eprt(arg),
+            "PASV" => Passive(extended: false, arg),
+            "EPSV" => Passive(extended: true, arg),
+            "SIZE" => NeedArgument(arg) ?? Size(arg),
+            "MDTM" => NeedArgument(arg) ?? Modified(arg),
+            "DELE" => NeedArgument(arg) ?? Delete(arg),
+            "MKD" => NeedArgument(arg) ?? MakeDirectory(arg),
+            "RMD" => NeedArgument(arg) ?? RemoveDirectory(arg),
+            "RETR" or "STOR" or "LIST" or "NLST" => null,
+            _ => new FtpReply(500, "Unknown command."),
+        };
+        if (reply is not null)
+        {
+            await ReplyAsync(reply, stopping);
+            return verb != "QUIT";
+        }
+        await TransferCommandAsync(verb, arg, stopping);
+        return true;
+    }
+
+    private static bool IsKnown(string verb) => verb is "USER" or "PASS" or "QUIT" or "NOOP" or "SYST" or "FEAT" or "HELP" or "OPTS" or "PWD"
+        or "CWD" or "CDUP" or "TYPE" or "MODE" or "STRU" or "ALLO" or "REST" or "ABOR" or "PORT" or "EPRT" or "PASV" or "EPSV" or "SIZE"
+        or "MDTM" or "DELE" or "MKD" or "RMD" or "RETR" or "STOR" or "LIST" or "NLST";
+
+    private static FtpReply? NeedArgument(string arg) => arg.Length == 0 ? new FtpReply(501, "Missing argument.") : null;
+
+    /// <summary>A path in a 257 reply: quoted, with quotes inside doubled (RFC 959 appendix II).</summary>
+    private static string Quote(string path) => "\"" + path.Replace("\"", "\"\"") + "\"";
+
+    // ---- Login (RFC 959 section 4.1.1) ------------------------------------------------------
+
+    private FtpReply User(string name)
+    {
+        if (name.Length == 0)
+            return new FtpReply(501, "Missing user name.");
+        if (user is not null)
+            return new FtpReply(530, "Can't change to another user.");
+        if (name is "anonymous" or "ftp" && !Options.AllowAnonymous)
+        {
+            pendingUser = null;
+            return new FtpReply(530, "This FTP server does not allow anonymous logins.");
+        }
+        // Unknown users get 331 too, so that the reply does not tell which names exist.
+        pendingUser = name;
+        return new FtpReply(331, "Please specify the password.");
+    }
+
+    private FtpReply Pass(string password)
+    {
+        if (user is not null)
+            return new FtpReply(230, "Already logged in.");
+        if (pendingUser is null)
+            return new FtpReply(503, "Login with USER first.");
+        var name = pendingUser;
+        pendingUser = null;
+        var ok = name is "anonymous" or "ftp"
+            ? Options.AllowAnonymous
+            : context.Accounts.TryGetValue(name, out var expected)
+              && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(password));
+        if (!ok)
+            return new FtpReply(530, "Login incorrect.");
+        user = name;
+        return new FtpReply(230, "Login successful.");
+    }
+
+    // ---- Parameters (RFC 959 section 4.1.2) -------------------------------------------------
+
+    private FtpReply Type(string arg) => arg.ToUpperInvariant() switch
+    {
+        "I" or "L 8" or "L8" => SetType(true),
+        "A" or "A N" => SetType(false),
+        "E" or "E N" or "A T" or "A C" or "E T" or "E C" => new FtpReply(504, "Type not implemented for that parameter."),
+        var t when t.StartsWith("L ", StringComparison.Ordinal) => new FtpReply(504, "Only byte size 8 is supported."),
+        _ => new FtpReply(501, "Unrecognised TYPE command."),
+    };
+
+    private FtpReply SetType(bool toBinary)
+    {
+        binary = toBinary;
+        return new FtpReply(200, toBinary ? "Switching to Binary mode." : "Switching to ASCII mode.");
+    }
+
+    private static FtpReply Choice(string arg, string supported, string[] known, string what) =>
+        arg.Equals(supported, StringComparison.OrdinalIgnoreCase) ? new FtpReply(200, $"{what} set to {supported}.")
+        : known.Contains(arg.ToUpperInvariant()) ? new FtpReply(504, $"{what} {arg.ToUpperInvariant()} not implemented; only {supported}.")
+        : new FtpReply(501, $"Unrecognised {what.ToUpperInvariant()} argument.");
+
+    private FtpReply Restart(string arg)
+    {
+        if (!long.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
+            return new FtpReply(501, "REST takes a byte offset.");
+        restart = offset;
+        return new FtpReply(350, string.Create(CultureInfo.InvariantCulture, $"Restart position accepted ({offset})."));
+    }
+
+    /// <summary>
+    /// PORT and EPRT: the server will connect to the client. Only to the control connection's
+    /// own peer and an unprivileged port, as vsftpd does: anything else would let a client aim
+    /// the server at a third host (the "FTP bounce" attack, RFC 2577 section 3).
+    /// </summary>
+    private FtpReply Port(string arg)
+    {
+        if (!FtpHostPort.TryParsePort(arg, out var target))
+            return new FtpReply(501, "Syntax error in PORT argument.");
+        return SetActive(target, "PORT");
+    }
+
+    private FtpReply Eprt(string arg)
+    {
+        if (!FtpHostPort.TryParseEprt(arg, out var target))
+            return new FtpReply(501, "Syntax error in EPRT argument.");
+        if (target.AddressFamily != peer.AddressFamily)
+            return new FtpReply(522, $"Network protocol not supported, use ({(peer.AddressFamily == AddressFamily.InterNetwork ? 1 : 2)})");
+        return SetActive(target, "EPRT");
+    }
+
+    private FtpReply SetActive(IPEndPoint target, string verb)
+    {
+        if (!FtpHostPort.Normalize(target.Address).Equals(peer) || target.Port < 1024)
+            return new FtpReply(500, $"Illegal {verb} command.");
+        ClearDataSetup();
+        activeTarget = new IPEndPoint(FtpHostPort.Normalize(target.Address), target.Port);
+        return new FtpReply(200, $"{verb} command successful. Consider using PASV.");
+    }
+
+    /// <summary>PASV and EPSV: listen on a fresh port of the address the client reached us on.</summary>
+    private FtpReply Passive(bool extended, string arg)
+    {
+        if (!Options.PassiveEnabled)
+            return new FtpReply(502, "Passive mode is turned off on this server; use PORT or EPRT.");
+        if (extended && arg.Length > 0)
+        {
+            if (arg.Equals("ALL", StringComparison.OrdinalIgnoreCase))
+                return new FtpReply(200, "EPSV ALL ok.");
+            var family = peer.AddressFamily == AddressFamily.InterNetwork ? "1" : "2";
+            if (arg != family)
+                return new FtpReply(522, $"Network protocol not supported, use ({family})");
+        }
+        var address = FtpHostPort.Normalize(local.Address);
+        if (!extended && address.AddressFamily != AddressFamily.InterNetwork)
+            return new FtpReply(500, "PASV is for IPv4; use EPSV.");
+        ClearDataSetup();
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(address, 0));
+            listener.Listen(1);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        passiveListener = listener;
+        var bound = (IPEndPoint)listener.LocalEndPoint!;
+        return extended ? new FtpReply(229, FtpHostPort.FormatEpsvReply(bound.Port)) : new FtpReply(227, FtpHostPort.FormatPasvReply(bound));
+    }
+
+    private void ClearDataSetup()
+    {
+        activeTarget = null;
+        passiveListener?.Dispose();
+        passiveListener = null;
+    }
+
+    // ---- Files and folders (RFC 959 section 4.1.3, RFC 3659) ---------------------------------
+
+    private FtpReply ChangeDirectory(string arg)
+    {
+        var path = FtpFileSystem.Combine(cwd, arg);
+        if (context.Files.Resolve(path, out var full) != ContentRoot.Outcome.Found || !Directory.Exists(full))
+            return new FtpReply(550, "Failed to change directory.");
+        cwd = path;
+        return new FtpReply(250, "Directory successfully changed.");
+    }
+
+    /// <summary>A file (not a folder) the client may read, or the reply that says why not.</summary>
+    private FtpReply? ReadableFile(string arg, out string virtualPath, out string full)
+    {
+        virtualPath = FtpFileSystem.Combine(cwd, arg);
+        return context.Files.Resolve(virtualPath, out full) switch
+        {
+            ContentRoot.Outcome.Forbidden => new FtpReply(550, "Permission denied."),
+            ContentRoot.Outcome.NotFound => new FtpReply(550, "No such file or directory."),
+            _ when Directory.Exists(full) => new FtpReply(550, "Not a plain file."),
+            _ => null,
+        };
+    }
+
+    private FtpReply Size(string arg) =>
+        ReadableFile(arg, out _, out var full) ?? new FtpReply(213, new FileInfo(full).Length.ToString(CultureInfo.InvariantCulture));
+
+    // RFC 3659 section 2.3: time-val is YYYYMMDDHHMMSS in UTC.
+    private FtpReply Modified(string arg) =>
+        ReadableFile(arg, out _, out var full) ?? new FtpReply(213, File.GetLastWriteTimeUtc(full).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
+
+    private FtpReply? WriteDenied(string path, out string full) => context.Files.CheckWrite(path, out full) switch
+    {
+        FtpFileSystem.WriteCheck.Allowed => null,
+        FtpFileSystem.WriteCheck.BadName => new FtpReply(553, "File name not allowed."),
+        _ => new FtpReply(550, context.Files.UploadPath is { } upload && (Options.ReadOnly)
+            ? $"Permission denied: only {upload} is writable." : "Permission denied."),
+    };
+
+    private FtpReply Delete(string arg)
+    {
+        var path = FtpFileSystem.Combine(cwd, arg);
+        if (WriteDenied(path, out var full) is { } denied)
+            return denied;
+        if (Directory.Exists(full))
+            return new FtpReply(550, "Is a directory; use RMD.");
+        if (!File.Exists(full) && new FileInfo(full).LinkTarget is null)
+            return new FtpReply(550, "No such file or directory.");
+        File.Delete(full);
+        return new FtpReply(250, "Delete operation successful.");
+    }
+
+    private FtpReply MakeDirectory(string arg)
+    {
+        var path = FtpFileSystem.Combine(cwd, arg);
+        if (WriteDenied(path, out var full) is { } denied)
+            return denied;
+        if (Directory.Exists(full) || File.Exists(full))
+            return new FtpReply(550, "File exists.");
+        Directory.CreateDirectory(full);
+        return new FtpReply(257, $"{Quote(path)} created");
+    }
+
+    private FtpReply RemoveDirectory(string arg)
+    {
+        var path = FtpFileSystem.Combine(cwd, arg);
+        if (WriteDenied(path, out var full) is { } denied)
+            return denied;
+        if (!Directory.Exists(full) || new DirectoryInfo(full).LinkTarget is not null)
+            return new FtpReply(550, "No such directory.");
+        try
+        {
+            Directory.Delete(full, recursive: false);
+        }
+        catch (IOException)
+        {
+            return new FtpReply(550, "Directory not empty.");
+        }
+        return new FtpReply(250, "Remove directory operation successful.");
+    }
+
+    // ---- Transfers (RFC 959 sections 3.2, 3.3 and 4.1.3) ------------------------------------
+
+    private async Task TransferCommandAsync(string verb, string arg, CancellationToken stopping)
+    {
+        if (activeTarget is null && passiveListener is null)
+        {
+            await ReplyAsync(503, "Bad sequence of commands: use PORT or PASV first.", stopping);
+            return;
+        }
+        if (verb is "RETR" or "STOR" && arg.Length == 0)
+        {
+            await ReplyAsync(501, "Missing argument.", stopping);
+            return;
+        }
+        var offset = restart;
+        restart = 0;
+        switch (verb)
+        {
+            case "RETR":
+            {
+                if (ReadableFile(arg, out var path, out var full) is { } refused)
+                {
+                    await ReplyAsync(refused, stopping);
+                    return;
+                }
+                FileStream file;
+                try
+                {
+                    file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    await ReplyAsync(550, "Failed to open file.", stopping);
+                    return;
+                }
+                await using (file)
+                {
+                    if (offset > 0)
+                        file.Seek(Math.Min(offset, file.Length), SeekOrigin.Begin);
+                    // TYPE A sends files as they are stored (Unix line ends), as vsftpd does by default: see the FTP notes.
+                    var opening = string.Create(CultureInfo.InvariantCulture,
+                        $"Opening {(binary ? "BINARY" : "ASCII")} mode data connection for {FtpFileSystem.Name(path)} ({file.Length - file.Position} bytes).");
+                    await TransferAsync("download", path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token), null, stopping);
+                }
+                return;
+            }
+            case "LIST" or "NLST":
+            {
+                var target = string.Join(' ', arg.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(a => !a.StartsWith('-'))); // "-la" etc.: ls options
+                var path = FtpFileSystem.Combine(cwd, target);
+                var outcome = context.Files.Resolve(path, out var full);
+                if (outcome != ContentRoot.Outcome.Found)
+                {
+                    await ReplyAsync(550, outcome == ContentRoot.Outcome.Forbidden ? "Permission denied." : "No such file or directory.", stopping);
+                    return;
+                }
+                var now = DateTime.UtcNow;
+                var text = new StringBuilder();
+                foreach (var (name, info) in context.Files.List(path, full))
+                    text.Append(verb == "LIST" ? FtpFileSystem.ListLine(name, info, now) : name).Append("\r\n");
+                using var listing = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
+                await TransferAsync("listing", path, "Here comes the directory listing.",
+                    (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token), null, stopping);
+                return;
+            }
+            case "STOR":
+            {
+                var path = FtpFileSystem.Combine(cwd, arg);
+                if (WriteDenied(path, out var full) is { } refused)
+                {
+                    await ReplyAsync(refused, stopping);
+                    return;
+                }
+                if (Directory.Exists(full))
+                {
+                    await ReplyAsync(553, "Could not create file: a directory has that name.", stopping);
+                    return;
+                }
+                if (offset > 0)
+                {
+                    await ReplyAsync(504, "Resuming an upload (REST before STOR) is not supported.", stopping);
+                    return;
+                }
+                // Written beside the target and moved over it when complete: a broken upload leaves
+                // nothing behind and never destroys the file it would have replaced.
+                var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+                var limit = (long)Options.MaxUploadMegabytes * 1024 * 1024;
+                var completed = false;
+                try
+                {
+                    await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                    {
+                        completed = await TransferAsync("upload", path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
+                            (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token),
+                            () => File.Move(partial, full, overwrite: true), stopping);
+                    }
+                }
+                finally
+                {
+                    if (!completed)
+                        File.Delete(partial);
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the data connection (connect for PORT/EPRT, accept for PASV/EPSV), sends 150, runs
+    /// the transfer while watching the control connection for ABOR, then answers 226, or 425
+    /// (no connection), 426 (broken, aborted or stalled) or 552 (upload too big). Every data
+    /// connection becomes an <see cref="FtpTransfer"/> event. True when the transfer completed.
+    /// </summary>
+    private async Task<bool> TransferAsync(string direction, string path, string opening,
+        Func<Socket, FtpByteCount, CancellationToken, Task> body, Action? onComplete, CancellationToken stopping)
+    {
+        transfers++;
+        var mode = activeTarget is not null ? "active" : "passive";
+        var started = Stopwatch.GetTimestamp();
+        var count = new FtpByteCount();
+        Socket? data = null;
+        string? error = null;
+        var completed = false;
+        try
+        {
+            try
+            {
+                data = await OpenDataAsync(stopping);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
+            {
+                error = e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}";
+                await ReplyAsync(425, "Failed to establish connection.", stopping);
+                return false;
+            }
+            Transcript(TranscriptDirection.Info, $"data connection {(mode == "active" ? "to" : "from")} {data.RemoteEndPoint} ({mode})", TranscriptChannel.Data);
+            await ReplyAsync(150, opening, stopping);
+
+            var (outcome, failure) = await RunWatchingControlAsync(token => body(data, count, token), stopping);
+            error = failure;
+            switch (outcome)
+            {
+                case Outcome.Completed:
+                    onComplete?.Invoke();
+                    completed = true;
+                    data.Dispose();
+                    await ReplyAsync(226, "Transfer complete.", stopping);
+                    break;
+                case Outcome.Aborted:
+                    data.Dispose();
+                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                    await ReplyAsync(226, "Abort successful.", stopping);
+                    break;
+                case Outcome.TooBig:
+                    data.Dispose();
+                    await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
+                    break;
+                case Outcome.ControlClosed:
+                    break;
+                default:
+                    data.Dispose();
+                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                    break;
+            }
+            return completed;
+        }
+        finally
+        {
+            data?.Dispose();
+            ClearDataSetup();
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var bytes = count.Bytes;
+            context.Events.Emit(new FtpTransfer(client, mode, direction, path, bytes, ms, ms > 0 ? bytes / (ms / 1000) : 0, completed, error));
+            Transcript(TranscriptDirection.Info, string.Create(CultureInfo.InvariantCulture,
+                $"{bytes} bytes {(direction == "upload" ? "received" : "sent")} in {ms:F1} ms{(error is null ? "" : $" ({error})")}"), TranscriptChannel.Data);
+        }
+    }
+
+    private async Task<Socket> OpenDataAsync(CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(Options.DataTimeoutMs);
+        if (activeTarget is { } target)
+        {
+            var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                // From the address the client reached us on (RFC 959 says port L-1; that needs root, and nobody checks).
+                socket.Bind(new IPEndPoint(FtpHostPort.Normalize(local.Address), 0));
+                await socket.ConnectAsync(target, timeout.Token);
+                return socket;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        while (true)
+        {
+            var accepted = await passiveListener!.AcceptAsync(timeout.Token);
+            // Only the control connection's own host may take the data connection (no hijacking by a third host).
+            if (FtpHostPort.Normalize(((IPEndPoint)accepted.RemoteEndPoint!).Address).Equals(peer))
+                return accepted;
+            Transcript(TranscriptDirection.Info, $"refused a data connection from {accepted.RemoteEndPoint}: not the control connection's host", TranscriptChannel.Data);
+            accepted.Dispose();
+        }
+    }
+
+    private enum Outcome { Completed, Aborted, Broken, TimedOut, TooBig, ControlClosed }
+
+    /// <summary>
+    /// Runs a transfer and reads the control connection meanwhile: ABOR cancels the transfer,
+    /// other commands wait their turn, and a closed control connection ends it.
+    /// </summary>
+    private async Task<(Outcome, string?)> RunWatchingControlAsync(Func<CancellationToken, Task> transfer, CancellationToken stopping)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var work = transfer(cancel.Token);
+        var read = reader.ReadLineAsync(stopReading.Token);
+        var why = Outcome.Completed;
+        while (!work.IsCompleted)
+        {
+            if (await Task.WhenAny(work, read) == work)
+                break;
+            FtpLine? line = null;
+            try
+            {
+                line = await read;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+            if (line is null)
+            {
+                why = Outcome.ControlClosed;
+                pending.Enqueue(null);
+                cancel.Cancel();
+                break;
+            }
+            if (!line.Value.TooLong && FtpCommandParser.Parse(line.Value.Bytes, out var command) == FtpCommandError.None && command.Verb == "ABOR")
+            {
+                commands++;
+                Transcript(TranscriptDirection.ClientToServer, "ABOR");
+                why = Outcome.Aborted;
+                cancel.Cancel();
+                break;
+            }
+            pending.Enqueue(line);
+            read = reader.ReadLineAsync(stopReading.Token);
+        }
+        stopReading.Cancel();
+        try
+        {
+            // A line may have arrived just as the read was cancelled: keep it.
+            if (why is Outcome.Completed && await read is { } late)
+                pending.Enqueue(late);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+        try
+        {
+            await work;
+            return (why, why switch { Outcome.Aborted => "aborted by the client (ABOR)", Outcome.ControlClosed => "the control connection closed", _ => null });
+        }
+        catch (FtpLimitException e)
+        {
+            return (Outcome.TooBig, $"upload larger than the limit ({e.Message})");
+        }
+        catch (FtpDataTimeoutException e)
+        {
+            return (Outcome.TimedOut, $"data connection stalled: {e.Message}");
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (why is Outcome.Aborted)
+                return (why, "aborted by the client (ABOR)");
+            if (why is Outcome.ControlClosed)
+                return (why, "the control connection closed");
+            return (Outcome.Broken, e is SocketException s ? $"data connection broken: {s.SocketErrorCode}" : $"data connection broken: {e.Message}");
+        }
+    }
+
+    // ---- Replies and transcript ---------------------------------------------------------------
+
+    private Task ReplyAsync(int code, string text, CancellationToken token) => ReplyAsync(new FtpReply(code, text), token);
+
+    private async Task ReplyAsync(FtpReply reply, CancellationToken token)
+    {
+        foreach (var line in reply.WireLines())
+            Transcript(TranscriptDirection.ServerToClient, line);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(Options.DataTimeoutMs); // a client that stops reading replies does not hold the session forever
+        await control.SendAsync(Encoding.UTF8.GetBytes(reply.Format()), SocketFlags.None, timeout.Token);
+    }
+
+    private async Task TryReplyAsync(int code, string text)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(1000);
+            await ReplyAsync(new FtpReply(code, text), timeout.Token);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    private void Transcript(TranscriptDirection direction, string text, TranscriptChannel channel = TranscriptChannel.Control) =>
+        context.Events.Emit(new TranscriptLine(direction, channel, text, client));
+}
