@@ -44,6 +44,8 @@ public static class NetlabHosting
         services.AddSingleton<RunCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
         services.AddSingleton<RunStore>();
+        services.AddSingleton<Netlab.Web.Ftp.FtpConsoles>();
+        services.AddHostedService(sp => sp.GetRequiredService<Netlab.Web.Ftp.FtpConsoles>());
         services.AddSingleton<TargetPolicy>();
 
         services.ConfigureHttpJsonOptions(o => LabJson.Configure(o.SerializerOptions));
@@ -75,6 +77,7 @@ public static class NetlabHosting
         app.MapLabsApi();
         app.MapServersApi();
         app.MapMailboxApi();
+        app.MapFtpConsolesApi();
         app.MapRunsApi();
         app.MapHub<RunsHub>("/hubs/runs");
         app.MapHealthChecks("/healthz");

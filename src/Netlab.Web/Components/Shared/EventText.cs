@@ -26,6 +26,7 @@ public static class EventText
         TracerouteHop t => $"hop {t.Hop}: {string.Join(", ", t.Addresses.Select(a => a ?? "*").Distinct())}",
         MailAccepted m => $"{m.Session} accepted {m.MessageId} from <{m.From}> to {string.Join(", ", m.To.Select(t => $"<{t}>"))}: \"{m.Subject}\" ({m.Size} bytes)",
         SmtpSessionClosed s => $"{s.Session} {s.Client} closed: {s.Outcome}, {s.Messages} message(s){(s.Tls ? ", TLS" : "")}{(s.User is null ? "" : $", user {s.User}")}{(s.Warnings.Count > 0 ? $", {s.Warnings.Count} warning(s)" : "")}",
+        FtpTransfer f => string.Create(CultureInfo.InvariantCulture, $"{f.Session} {f.Mode} {f.Direction} {f.Path}: {f.Bytes} bytes in {f.DurationMs:F1} ms ({f.BytesPerSecond / 1e6:F2} MB/s){(f.Completed ? "" : $", FAILED: {f.Error}")}"),
         HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
         _ => LabJson.Serialize(e),
     };
@@ -44,6 +45,8 @@ public static class EventText
         HeartbeatGap => "warning",
         DnsQueryLogged => "warning",
         MailAccepted => "echoed",
+        FtpTransfer { Completed: true } => "echoed",
+        FtpTransfer => "dropped",
         SmtpSessionClosed { Warnings.Count: > 0 } => "warning",
         LogLine { Severity: not LogSeverity.Info } => "warning",
         ServerStateChanged { State: ServerState.Faulted } => "dropped",

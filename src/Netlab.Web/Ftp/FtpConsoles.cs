@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Netlab.Labs.Core;
+using Netlab.Labs.Ftp;
+using Netlab.Web.Hosting;
+using Netlab.Web.Runs;
+
+namespace Netlab.Web.Ftp;
+
+/// <summary>A console as the API shows it.</summary>
+public sealed record FtpConsoleDto(Guid Id, bool Connected, bool Passive, string LocalDirectory, long BytesDownloaded, long BytesUploaded, DateTime CreatedAt);
+
+/// <summary>A file in a console's scratch folder.</summary>
+public sealed record ScratchFileDto(string Name, long Size, DateTime Modified, bool IsDirectory);
+
+/// <summary>Body of POST /api/ftp/consoles/{id}/commands: one line of the handout's shell.</summary>
+public sealed record FtpCommandRequest(string? Line);
+
+/// <summary>
+/// The FTP lab's client consoles: each is the handout's shell (<see cref="FtpShell"/>) with its
+/// own scratch folder on the portal host (the local side of lcd, get and put) and its own live
+/// transcript of the control and data channels. Idle consoles are closed after a while.
+/// </summary>
+public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, ILogger<FtpConsoles> logger) : BackgroundService
+{
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(30);
+    private const int MaxConsoles = 100;
+    private const int Retained = 2000;
+    public const long MaxScratchFile = 64L * 1024 * 1024;
+
+    private readonly ConcurrentDictionary<Guid, FtpConsole> consoles = new();
+
+    private string ScratchRoot => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "ftp-scratch");
+
+    public FtpConsoleDto Create()
+    {
+        if (consoles.Count >= MaxConsoles)
+            throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many consoles", $"{MaxConsoles} FTP consoles are open; close one first.");
+        var id = Guid.CreateVersion7();
+        var folder = Path.Combine(ScratchRoot, id.ToString("N"));
+        Directory.CreateDirectory(folder);
+        // A few files to put, so a new console can try put at once.
+        foreach (var sample in new[] { "HelloWorld.html", "files/numbers.txt" })
+        {
+            var source = Path.Combine(environment.ContentRoot, sample);
+            if (File.Exists(source))
+                File.Copy(source, Path.Combine(folder, Path.GetFileName(sample)), overwrite: true);
+        }
+        var events = new EventStream(id.ToString());
+        var shell = new FtpShell(folder, events, new FtpShellOptions
+        {
+            AllowAddress = address => TargetPolicy.IsAllowed(address.ToString(), address, settings.CurrentValue.Probes.AllowedHosts),
+        });
+        var console = new FtpConsole(id, folder, shell, events, new EventFeed(Retained), DateTime.UtcNow);
+        console.Pump = Task.Run(async () =>
+        {
+            await foreach (var e in events.Reader.ReadAllAsync())
+                console.Feed.Publish([e]);
+            console.Feed.Complete();
+        });
+        consoles[id] = console;
+        return console.ToDto();
+    }
+
+    public FtpConsoleDto Get(Guid id) => Find(id).ToDto();
+
+    public EventFeed Feed(Guid id) => Find(id).Feed;
+
+    public async Task<FtpShellResult> ExecuteAsync(Guid id, string? line, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["line"] = ["line is required, e.g. \"connect 127.0.0.1 2121\" or \"help\"."] });
+        if (line.Length > 2000 || line.Any(char.IsControl))
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["line"] = ["line must be one line of at most 2000 characters."] });
+        var console = Find(id);
+        // One command at a time per console: the shell is a conversation.
+        await console.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            console.LastUsed = DateTime.UtcNow;
+            return await console.Shell.ExecuteAsync(line, cancellationToken);
+        }
+        finally
+        {
+            console.Gate.Release();
+        }
+    }
+
+    public IReadOnlyList<ScratchFileDto> Files(Guid id)
+    {
+        var root = new DirectoryInfo(Find(id).Folder);
+        return [.. root.EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
+            .Where(f => f.LinkTarget is null)
+            .Select(f => new ScratchFileDto(Path.GetRelativePath(root.FullName, f.FullName).Replace('\\', '/'), f is FileInfo file ? file.Length : 0, f.LastWriteTimeUtc, f is DirectoryInfo))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A file of the scratch folder by its relative name; never outside it.</summary>
+    public string FilePath(Guid id, string name, bool mustExist)
+    {
+        var folder = Find(id).Folder;
+        var root = new ContentRoot(folder);
+        if (mustExist)
+        {
+            return root.TryResolve(name, out var full) switch
+            {
+                ContentRoot.Outcome.Found when File.Exists(full) => full,
+                ContentRoot.Outcome.Forbidden => throw ProblemException.BadRequest($"'{name}' is outside the scratch folder."),
+                _ => throw ProblemException.NotFound("file", name),
+            };
+        }
+        var fileName = Path.GetFileName(name);
+        if (fileName.Length == 0 || fileName is "." or ".." || name.Contains('/') || name.Contains('\\') || name.Any(char.IsControl))
+            throw ProblemException.BadRequest("Give a plain file name (no folders) to upload into the scratch folder.");
+        return Path.Combine(folder, fileName);
+    }
+
+    public async Task CloseAsync(Guid id)
+    {
+        if (!consoles.TryRemove(id, out var console))
+            throw ProblemException.NotFound("console", id);
+        await DisposeConsoleAsync(console);
+    }
+
+    private async Task DisposeConsoleAsync(FtpConsole console)
+    {
+        await console.Shell.DisposeAsync();
+        console.Events.Complete();
+        await console.Pump;
+        try
+        {
+            Directory.Delete(console.Folder, recursive: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Could not delete scratch folder {Folder}", console.Folder);
+        }
+    }
+
+    private FtpConsole Find(Guid id) => consoles.TryGetValue(id, out var c) ? c : throw ProblemException.NotFound("console", id);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Scratch folders of a previous process belong to consoles that no longer exist.
+        if (Directory.Exists(ScratchRoot))
+            foreach (var stale in Directory.EnumerateDirectories(ScratchRoot))
+                try { Directory.Delete(stale, true); } catch (IOException) { }
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                foreach (var idle in consoles.Values.Where(c => DateTime.UtcNow - c.LastUsed > IdleLimit && c.Gate.CurrentCount == 1).ToList())
+                    if (consoles.TryRemove(idle.Id, out _))
+                        await DisposeConsoleAsync(idle);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var id in consoles.Keys.ToList())
+            if (consoles.TryRemove(id, out var console))
+                await DisposeConsoleAsync(console);
+    }
+
+    private sealed class FtpConsole(Guid id, string folder, FtpShell shell, EventStream events, EventFeed feed, DateTime createdAt)
+    {
+        public Guid Id { get; } = id;
+        public string Folder { get; } = folder;
+        public FtpShell Shell { get; } = shell;
+        public EventStream Events { get; } = events;
+        public EventFeed Feed { get; } = feed;
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public DateTime CreatedAt { get; } = createdAt;
+        public DateTime LastUsed { get; set; } = createdAt;
+        public Task Pump { get; set; } = Task.CompletedTask;
+
+        public FtpConsoleDto ToDto() => new(Id, Shell.Connected, Shell.Passive, "/" + Path.GetRelativePath(Folder, Shell.LocalDirectory).Replace('\\', '/').TrimStart('.'),
+            Shell.BytesDownloaded, Shell.BytesUploaded, CreatedAt);
+    }
+}

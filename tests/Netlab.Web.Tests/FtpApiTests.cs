@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Netlab.Web.Tests;
+
+/// <summary>The FTP lab through the REST API: a server, a scripted console, its scratch folder, a probe run.</summary>
+public class FtpApiTests : PortalTest
+{
+    private string ContentRoot => Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot;
+
+    private async Task<JsonObject> CommandAsync(string console, string line)
+    {
+        var response = await Client.PostAsJsonAsync($"/api/ftp/consoles/{console}/commands", new { line });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private static string Text(JsonObject result) => string.Join("\n", result["lines"]!.AsArray().Select(l => (string)l!));
+
+    [Fact]
+    public async Task A_console_connects_in_active_mode_lists_gets_and_puts_through_the_api()
+    {
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0 });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var port = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
+
+        var created = await Client.PostAsync("/api/ftp/consoles", null);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var console = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+
+        Assert.StartsWith("OK Connection established", Text(await CommandAsync(console, $"connect 127.0.0.1 {port}")));
+        Assert.StartsWith("OK System type", Text(await CommandAsync(console, "system")));
+        var ls = await CommandAsync(console, "ls");
+        Assert.True((bool)ls["ok"]!);
+        Assert.Contains("readme.txt", Text(ls));
+        Assert.StartsWith("OK GET: 'readme.txt'", Text(await CommandAsync(console, "get readme.txt")));
+        var cd = Text(await CommandAsync(console, "cd nowhere"));
+        Assert.StartsWith("550", cd);
+
+        // The file arrived in the scratch folder and downloads byte for byte.
+        var files = (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/files"))!;
+        Assert.Contains(files, f => (string)f!["name"]! == "readme.txt");
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(ContentRoot, "ftp", "readme.txt")), await Client.GetByteArrayAsync($"/api/ftp/consoles/{console}/files/readme.txt"));
+
+        // Upload a file into the scratch folder, put it into the server's upload folder.
+        var name = $"api-{Guid.NewGuid():N}.txt";
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.PutAsync($"/api/ftp/consoles/{console}/files/{name}", new StringContent("uploaded by a script\n"))).StatusCode);
+        Assert.StartsWith("OK Changed to", Text(await CommandAsync(console, "cd upload")));
+        try
+        {
+            Assert.StartsWith($"OK PUT: '{name}'", Text(await CommandAsync(console, $"put {name}")));
+            Assert.Equal("uploaded by a script\n", await File.ReadAllTextAsync(Path.Combine(ContentRoot, "ftp", "upload", name)));
+        }
+        finally
+        {
+            File.Delete(Path.Combine(ContentRoot, "ftp", "upload", name));
+        }
+
+        // Both channels are in the transcript: PORT on control, the listing on data.
+        var events = (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/events"))!;
+        Assert.Contains(events, e => (string)e!["kind"]! == "transcriptLine" && (string)e["channel"]! == "Control" && ((string)e["text"]!).StartsWith("PORT "));
+        Assert.Contains(events, e => (string)e!["kind"]! == "transcriptLine" && (string)e["channel"]! == "Data" && ((string)e["text"]!).Contains("readme.txt"));
+        Assert.Contains(events, e => (string)e!["kind"]! == "ftpTransfer" && (string)e["mode"]! == "active" && (bool)e["completed"]!);
+
+        Assert.StartsWith("OK Connection closed", Text(await CommandAsync(console, "bye")));
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/ftp/consoles/{console}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/ftp/consoles/{console}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_scratch_folder_cannot_be_escaped_and_targets_must_be_allowed()
+    {
+        var console = (string)(await (await Client.PostAsync("/api/ftp/consoles", null)).Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        // An encoded slash is not a folder separator in a route value: the odd name stays inside the folder.
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.PutAsync($"/api/ftp/consoles/{console}/files/..%2Fescaped.txt", new StringContent("x"))).StatusCode);
+        Assert.Equal(["..%2Fescaped.txt"], (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/files"))!
+            .Select(f => (string)f!["name"]!).Where(n => n.Contains("escaped")));
+        Assert.False(File.Exists(Path.Combine(Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().DataDirectory!, "ftp-scratch", "escaped.txt")));
+        var escape = await Client.GetAsync($"/api/ftp/consoles/{console}/files/..%2F..%2Fnetlab.db");
+        Assert.True(escape.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, escape.StatusCode.ToString());
+        var bad = await Client.PostAsJsonAsync($"/api/ftp/consoles/{console}/commands", new { line = "" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // Only allowed hosts (loopback by default) can be reached from the portal.
+        var outside = Text(await CommandAsync(console, "connect 192.0.2.1 21"));
+        Assert.Contains("not allowed", outside);
+    }
+
+    [Fact]
+    public async Task The_ftp_client_probe_runs_a_script_as_a_stored_run()
+    {
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0 });
+        var port = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
+        var response = await Client.PostAsJsonAsync("/api/runs", new { probe = "ftp-client", target = new { host = "127.0.0.1", port }, options = new { commands = "pwd\nls\nget readme.txt", passive = true } });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = await Client.WaitForRunAsync((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.Equal("Succeeded", (string)run["status"]!);
+        Assert.Equal(0, (double)run["summary"]!["failed"]!);
+        Assert.True((double)run["summary"]!["bytesDown"]! > 0);
+    }
+}
