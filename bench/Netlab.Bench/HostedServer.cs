@@ -23,12 +23,14 @@ public sealed class HostedServer : IAsyncDisposable
     private readonly ILabServer server;
     private readonly string countsLabel;
     private readonly Task<Tally> drain;
+    private readonly Func<IEnumerable<string>>? finalLines;
 
-    private HostedServer(ILabServer server, string countsLabel, Task<Tally> drain)
+    private HostedServer(ILabServer server, string countsLabel, Task<Tally> drain, Func<IEnumerable<string>>? finalLines)
     {
         this.server = server;
         this.countsLabel = countsLabel;
         this.drain = drain;
+        this.finalLines = finalLines;
     }
 
     public IPEndPoint EndPoint => server.LocalEndPoint!;
@@ -36,8 +38,9 @@ public sealed class HostedServer : IAsyncDisposable
     /// <summary>Events the server had to drop because the drain fell behind.</summary>
     public long DroppedEvents => server.Events.Dropped;
 
+    /// <param name="finalLines">What the lab itself can say once stopped (e.g. its mailbox), added to the report lines.</param>
     public static async Task<HostedServer> StartAsync(Func<ServerContext, ILabServer> create, string contentRoot = ".",
-        Classifier? classify = null, string countsLabel = "events")
+        Classifier? classify = null, string countsLabel = "events", Func<IEnumerable<string>>? finalLines = null)
     {
         var events = new EventStream("bench", ChannelCapacity);
         var server = create(new ServerContext(new IPEndPoint(IPAddress.Loopback, 0), events, new LabEnvironment(contentRoot)));
@@ -52,7 +55,7 @@ public sealed class HostedServer : IAsyncDisposable
             await drain;
             throw;
         }
-        return new HostedServer(server, countsLabel, drain);
+        return new HostedServer(server, countsLabel, drain, finalLines);
     }
 
     /// <summary>Stops the server and returns what its events said, as lines for the report.</summary>
@@ -67,6 +70,8 @@ public sealed class HostedServer : IAsyncDisposable
         lines.Add(Invariant($"problems reported (warnings, errors, faulty requests): {tally.Problems:N0}; events dropped by the stream: {server.Events.Dropped:N0}"));
         lines.Add(Invariant($"final state: {server.State}{(server.FaultReason is null ? "" : $" ({server.FaultReason})")}"));
         lines.AddRange(tally.ProblemTexts.Select(p => Invariant($"{p.Value:N0} × {p.Key}")));
+        if (finalLines is not null)
+            lines.AddRange(finalLines());
         return lines;
     }
 

@@ -2,6 +2,7 @@ using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
 using Netlab.Labs.Ftp;
 using Netlab.Labs.Http;
+using Netlab.Labs.Smtp;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Bench;
@@ -36,4 +37,34 @@ public static class LabServers
             ? ($"{t.Mode} {t.Direction} {(t.Completed ? "completed" : "failed")}", t.Completed ? null : $"transfer failed: {t.Error}")
             : (null, null),
         "data connections");
+
+    /// <summary>
+    /// The SMTP server without STARTTLS (the reference sinks and smtp-source speak plain SMTP) and with
+    /// the largest mailbox, counting sessions by outcome. The mailbox keeps only the newest messages, so
+    /// the count of accepted messages comes from its Changed event (only Add fires it here: nothing
+    /// deletes or clears), reported at the end as "mailbox: N accepted, ..." for the script to check.
+    /// </summary>
+    public static Task<HostedServer> StartSmtpAsync(string contentRoot)
+    {
+        SmtpServer? smtp = null;
+        long accepted = 0;
+        return HostedServer.StartAsync(
+            context =>
+            {
+                smtp = new SmtpServer(new SmtpServerOptions { StartTls = false, MailboxSize = 10_000 }, context);
+                smtp.Mailbox.Changed += () => Interlocked.Increment(ref accepted);
+                return smtp;
+            },
+            contentRoot,
+            e => e is SmtpSessionClosed closed
+                ? (closed.Outcome, closed.Warnings.Count > 0 ? $"session warning: {string.Join("; ", closed.Warnings)}" : null)
+                : (null, null),
+            "sessions by outcome",
+            () =>
+            {
+                var kept = smtp!.Mailbox.List();
+                return [string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"mailbox: {Interlocked.Read(ref accepted)} accepted, {kept.Count} kept ({kept.Sum(m => m.Size):N0} bytes; it keeps the newest {smtp.Options.MailboxSize:N0} up to 512 MB)")];
+            });
+    }
 }

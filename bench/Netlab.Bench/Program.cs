@@ -1,6 +1,6 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
 // See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode,
-// bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode.
+// bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode, bench/smtp.sh the serve-smtp mode.
 using Netlab.Bench;
 
 if (args is ["serve"])
@@ -11,6 +11,8 @@ if (args is ["serve-dns", var dnsContentRoot, var zone])
     return await ServeDnsAsync(dnsContentRoot, zone);
 if (args is ["serve-ftp", var ftpRoot])
     return await ServeFtpAsync(ftpRoot);
+if (args is ["serve-smtp"])
+    return await ServeUntilStdinEndsAsync(() => LabServers.StartSmtpAsync("."));
 
 BenchSettings settings;
 try
