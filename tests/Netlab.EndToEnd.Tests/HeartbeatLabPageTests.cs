@@ -11,7 +11,9 @@ public class HeartbeatLabPageTests(BrowserFixture browser) : IClassFixture<Brows
         var page = await browser.NewPageAsync();
         await page.GotoAsync("/labs/heartbeat");
         var stopped = page.Locator("[data-testid=server-stoppedAfterMs] input").First;
-        await stopped.FillAsync("600");
+        // Long enough that a test machine under load (three test assemblies at once) does not stall a
+        // 100 ms heartbeat into a second, spurious outage; short enough to keep the test quick.
+        await stopped.FillAsync("2000");
         await stopped.PressAsync("Tab");
         await page.GetByTestId("server-start").ClickAsync();
         await Expect(page.GetByTestId("server-state")).ToContainTextAsync("Running on 127.0.0.1:");

@@ -508,7 +508,19 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
                     {
                         completed = await TransferAsync("upload", path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
                             (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token),
-                            () => File.Move(partial, full, overwrite: true), stopping);
+                            // Closed (and moved, or removed) before the 226 or 426, so a client that
+                            // reads the result right after the reply finds it complete.
+                            () =>
+                            {
+                                file.Dispose();
+                                File.Move(partial, full, overwrite: true);
+                            },
+                            stopping,
+                            () =>
+                            {
+                                file.Dispose();
+                                File.Delete(partial);
+                            });
                     }
                 }
                 finally
@@ -528,7 +540,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     /// connection becomes an <see cref="FtpTransfer"/> event. True when the transfer completed.
     /// </summary>
     private async Task<bool> TransferAsync(string direction, string path, string opening,
-        Func<Socket, FtpByteCount, CancellationToken, Task> body, Action? onComplete, CancellationToken stopping)
+        Func<Socket, FtpByteCount, CancellationToken, Task> body, Action? onComplete, CancellationToken stopping, Action? onFailed = null)
     {
         transfers++;
         var mode = activeTarget is not null ? "active" : "passive";
@@ -546,6 +558,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
             {
                 error = e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}";
+                onFailed?.Invoke();
                 await ReplyAsync(425, "Failed to establish connection.", stopping);
                 return false;
             }
@@ -554,6 +567,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
             var (outcome, failure) = await RunWatchingControlAsync(token => body(data, count, token), stopping);
             error = failure;
+            if (outcome != Outcome.Completed)
+                onFailed?.Invoke();
             switch (outcome)
             {
                 case Outcome.Completed:
