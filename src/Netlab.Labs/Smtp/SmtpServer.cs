@@ -10,16 +10,13 @@ namespace Netlab.Labs.Smtp;
 /// accepted message in its mailbox, records every session, and can be told to fail a stage
 /// (fault injection) so students can test how their clients handle errors.
 /// </summary>
-public sealed class SmtpServer : LabServer
+public sealed class SmtpServer : TcpLabServer
 {
     private readonly SmtpSessionContext context;
-    private readonly Lock gate = new();
-    private readonly Dictionary<Socket, Task> sessions = [];
-    private Socket? listener;
     private SmtpFault fault;
     private long sessionCount;
 
-    public SmtpServer(SmtpServerOptions options, ServerContext server) : base("smtp", server.EndPoint, server.Events)
+    public SmtpServer(SmtpServerOptions options, ServerContext server) : base("smtp", server.EndPoint, server.Events, 512)
     {
         Options = options;
         fault = options.InitialFault();
@@ -48,98 +45,22 @@ public sealed class SmtpServer : LabServer
         }
     }
 
-    protected override IPEndPoint Bind(IPEndPoint requested)
+    protected override int MaxSessions => Options.MaxSessions;
+
+    // Sessions see the stop token and say 421 before closing (RFC 5321 section 3.8); give them a moment.
+    protected override TimeSpan StopGrace => TimeSpan.FromSeconds(3);
+
+    protected override string Listening(EndPoint local) => $"SMTP server on {local} as {Options.Hostname}"
+        + (Certificate is null ? ", no TLS" : $", STARTTLS with {Certificate.Subject} (SHA-256 {Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…)");
+
+    protected override Task ServeSessionAsync(Socket client, string name, CancellationToken stopping) =>
+        new SmtpSession(client, NextSessionId(), context).RunAsync(stopping);
+
+    protected override async Task RefuseAsync(Socket client, string name, CancellationToken cancellationToken)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            s.Bind(requested);
-            s.Listen(512);
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
-        listener = s;
-        Events.Emit(new LogLine(LogSeverity.Info, $"SMTP server on {s.LocalEndPoint} as {Options.Hostname}"
-            + (Certificate is null ? ", no TLS" : $", STARTTLS with {Certificate.Subject} (SHA-256 {Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…)")));
-        return (IPEndPoint)s.LocalEndPoint!;
+        await client.SendAsync(SmtpReply.Of(421, $"4.7.0 {Options.Hostname} Error: too many connections; try again later").ToBytes(), SocketFlags.None, cancellationToken);
+        Events.Emit(new LogLine(LogSeverity.Warning, $"{NextSessionId()} {name}: refused with 421, {Options.MaxSessions} sessions already open"));
     }
 
-    protected override async Task ServeAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener!.AcceptAsync(stoppingToken);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                continue;
-            }
-            client.NoDelay = true;
-            var id = $"s{Interlocked.Increment(ref sessionCount)}";
-            lock (gate)
-            {
-                if (sessions.Count >= Options.MaxSessions)
-                {
-                    _ = RefuseAsync(client, id);
-                    continue;
-                }
-                var session = new SmtpSession(client, id, context);
-                sessions[client] = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await session.RunAsync(stoppingToken);
-                    }
-                    catch (Exception e)
-                    {
-                        // A bug in one session must not reach the server.
-                        Events.Emit(new LogLine(LogSeverity.Error, $"session {id}: {e.GetType().Name}: {e.Message}"));
-                    }
-                    finally
-                    {
-                        lock (gate) sessions.Remove(client);
-                    }
-                }, CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task RefuseAsync(Socket client, string id)
-    {
-        using (client)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await client.SendAsync(SmtpReply.Of(421, $"4.7.0 {Options.Hostname} Error: too many connections; try again later").ToBytes(), SocketFlags.None, timeout.Token);
-                Events.Emit(new LogLine(LogSeverity.Warning, $"{id} {client.RemoteEndPoint}: refused with 421, {Options.MaxSessions} sessions already open"));
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-            }
-        }
-    }
-
-    protected override void CloseListener() => listener?.Dispose();
-
-    protected override async Task OnStoppedAsync()
-    {
-        Task[] running;
-        lock (gate) running = [.. sessions.Values];
-        // Sessions see the stop token and say 421 before closing; give them a moment, then cut.
-        var all = Task.WhenAll(running);
-        if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(3))) != all)
-        {
-            lock (gate)
-                foreach (var socket in sessions.Keys)
-                    socket.Dispose();
-        }
-        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    private string NextSessionId() => $"s{Interlocked.Increment(ref sessionCount)}";
 }
