@@ -161,3 +161,10 @@ public static class Tool
         }
     }
 }
+
+/// <summary>A stream that hands out one byte per read, like the slowest TCP peer: for feeding line readers and parsers.</summary>
+public sealed class TrickleStream(byte[] data) : MemoryStream(data)
+{
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
+}

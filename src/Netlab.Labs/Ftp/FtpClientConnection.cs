@@ -19,7 +19,7 @@ public sealed record FtpDataResult(FtpReply Reply, long Bytes, bool Completed, d
 public sealed class FtpClientConnection : IAsyncDisposable
 {
     private readonly Socket control;
-    private readonly FtpLineReader reader;
+    private readonly LineReader reader;
     private readonly IEventSink events;
     private readonly int timeoutMs;
     private readonly IPEndPoint server;
@@ -29,7 +29,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
         this.control = control;
         this.events = events;
         this.timeoutMs = timeoutMs;
-        reader = new FtpLineReader(control);
+        reader = new LineReader(new NetworkStream(control, ownsSocket: false));
         server = (IPEndPoint)control.RemoteEndPoint!;
         Name = server.ToString();
     }
@@ -87,7 +87,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
         {
             while (true)
             {
-                var line = await reader.ReadLineAsync(timeout.Token) ?? throw new FtpProtocolException("the server closed the control connection");
+                var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) ?? throw new FtpProtocolException("the server closed the control connection");
                 if (line.TooLong)
                     throw new FtpProtocolException($"a reply line longer than {FtpCommandParser.MaxLine} bytes");
                 var text = Encoding.UTF8.GetString(line.Bytes);

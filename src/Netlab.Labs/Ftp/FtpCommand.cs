@@ -11,23 +11,13 @@ public readonly record struct FtpCommand(string Verb, string Argument)
     public string ForTranscript => Verb == "PASS" ? "PASS ****" : HasArgument ? $"{Verb} {Argument}" : Verb;
 }
 
-public enum FtpLineStatus
-{
-    /// <summary>No complete line yet: read more.</summary>
-    NeedMoreData,
-    /// <summary>A line was found (it may still be a malformed command).</summary>
-    Line,
-    /// <summary>No end of line within <see cref="FtpCommandParser.MaxLine"/> bytes.</summary>
-    TooLong,
-}
-
 /// <summary>Why a line is not a command, with the reply it gets.</summary>
 public enum FtpCommandError { None, Empty, BadVerb, BadArgument }
 
 /// <summary>
 /// The command line of RFC 959 section 5.3: a verb of letters, optionally a space and an
-/// argument, ended by CRLF (a bare LF is taken too, as most servers do). Pure and bounded: it
-/// looks at bytes, never reads a socket, and never keeps more than one line.
+/// argument, ended by CRLF (a bare LF is taken too, as most servers do; lines come from
+/// <see cref="LineReader"/>). Pure: it looks at one line's bytes, never at a socket.
 /// </summary>
 public static class FtpCommandParser
 {
@@ -38,21 +28,6 @@ public static class FtpCommandParser
     public const int MaxLine = 4096;
 
     private const byte Iac = 255;
-
-    /// <summary>Finds the first line in buffer; consumed counts its bytes with the line end.</summary>
-    public static FtpLineStatus FindLine(ReadOnlySpan<byte> buffer, out ReadOnlySpan<byte> line, out int consumed)
-    {
-        var lf = buffer.IndexOf((byte)'\n');
-        if (lf < 0 || lf > MaxLine)
-        {
-            line = default;
-            consumed = 0;
-            return lf < 0 && buffer.Length <= MaxLine ? FtpLineStatus.NeedMoreData : FtpLineStatus.TooLong;
-        }
-        consumed = lf + 1;
-        line = buffer[..(lf > 0 && buffer[lf - 1] == '\r' ? lf - 1 : lf)];
-        return FtpLineStatus.Line;
-    }
 
     /// <summary>
     /// Parses one line (without its CRLF). Telnet commands (IAC x, RFC 959 section 4.1.3: a client

@@ -38,8 +38,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         ["XPWD"] = "PWD", ["XCWD"] = "CWD", ["XCUP"] = "CDUP", ["XMKD"] = "MKD", ["XRMD"] = "RMD",
     };
 
-    private readonly FtpLineReader reader = new(control);
-    private readonly Queue<FtpLine?> pending = new();
+    private readonly LineReader reader = new(new NetworkStream(control, ownsSocket: false));
+    private readonly Queue<WireLine?> pending = new();
     private readonly IPEndPoint local = (IPEndPoint)control.LocalEndPoint!;
     private readonly IPAddress peer = FtpHostPort.Normalize(((IPEndPoint)control.RemoteEndPoint!).Address);
     private FtpServerOptions Options => context.Options;
@@ -92,7 +92,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     private sealed class IdleException : Exception;
 
     /// <summary>The next command line: one read during a transfer, else from the socket within the idle timeout.</summary>
-    private async Task<FtpLine?> NextLineAsync(CancellationToken stopping)
+    private async Task<WireLine?> NextLineAsync(CancellationToken stopping)
     {
         if (pending.TryDequeue(out var queued))
             return queued;
@@ -100,7 +100,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         idle.CancelAfter(Options.IdleTimeoutMs);
         try
         {
-            return await reader.ReadLineAsync(idle.Token);
+            return await reader.ReadLineAsync(FtpCommandParser.MaxLine, idle.Token);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
@@ -109,7 +109,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     }
 
     /// <summary>Answers one line; false when the session should end (QUIT).</summary>
-    private async Task<bool> HandleLineAsync(FtpLine line, CancellationToken stopping)
+    private async Task<bool> HandleLineAsync(WireLine line, CancellationToken stopping)
     {
         commands++;
         if (line.TooLong)
@@ -649,13 +649,13 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var work = transfer(cancel.Token);
-        var read = reader.ReadLineAsync(stopReading.Token);
+        var read = reader.ReadLineAsync(FtpCommandParser.MaxLine, stopReading.Token);
         var why = Outcome.Completed;
         while (!work.IsCompleted)
         {
             if (await Task.WhenAny(work, read) == work)
                 break;
-            FtpLine? line = null;
+            WireLine? line = null;
             try
             {
                 line = await read;
@@ -679,7 +679,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
                 break;
             }
             pending.Enqueue(line);
-            read = reader.ReadLineAsync(stopReading.Token);
+            read = reader.ReadLineAsync(FtpCommandParser.MaxLine, stopReading.Token);
         }
         stopReading.Cancel();
         try

@@ -22,14 +22,14 @@ public sealed class SmtpClientConnection : IAsyncDisposable
     private readonly Socket socket;
     private readonly IEventSink events;
     private Stream stream;
-    private SmtpLineReader reader;
+    private LineReader reader;
 
     private SmtpClientConnection(Socket socket, IEventSink events)
     {
         this.socket = socket;
         this.events = events;
         stream = new NetworkStream(socket, ownsSocket: false);
-        reader = new SmtpLineReader(stream);
+        reader = new LineReader(stream);
     }
 
     public bool Secure { get; private set; }

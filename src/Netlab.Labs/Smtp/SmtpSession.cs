@@ -39,7 +39,7 @@ internal sealed class SmtpSession
     private readonly List<string> warnings = [];
     private readonly List<string> recipients = [];
     private Stream stream;
-    private SmtpLineReader reader;
+    private LineReader reader;
     private CancellationTokenSource deadline = new();
     private Phase phase;
     private bool tls;
@@ -59,7 +59,7 @@ internal sealed class SmtpSession
         this.id = id;
         client = socket.RemoteEndPoint?.ToString() ?? "?";
         stream = new NetworkStream(socket, ownsSocket: false);
-        reader = new SmtpLineReader(stream);
+        reader = new LineReader(stream);
     }
 
     private SmtpServerOptions Options => context.Options;
@@ -579,7 +579,7 @@ internal sealed class SmtpSession
         return SmtpReply.Of(fault.Code, $"{enhanced} Netlab fault injection at {stage.ToString().ToUpperInvariant()}");
     }
 
-    private async Task<SmtpLine?> ReadAsync(int maxLength)
+    private async Task<WireLine?> ReadAsync(int maxLength)
     {
         deadline.CancelAfter(Options.CommandTimeoutMs);
         var line = await reader.ReadLineAsync(maxLength, deadline.Token);

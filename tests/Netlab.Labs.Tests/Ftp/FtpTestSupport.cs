@@ -74,12 +74,12 @@ public sealed class RunningFtpServer : IAsyncDisposable
 /// </summary>
 public sealed class RawFtp : IAsyncDisposable
 {
-    private readonly FtpLineReader reader;
+    private readonly LineReader reader;
 
     private RawFtp(Socket socket)
     {
         Socket = socket;
-        reader = new FtpLineReader(socket);
+        reader = new LineReader(new NetworkStream(socket, ownsSocket: false));
     }
 
     public Socket Socket { get; }
@@ -112,7 +112,7 @@ public sealed class RawFtp : IAsyncDisposable
         var parser = new FtpReplyParser();
         while (true)
         {
-            var line = await reader.ReadLineAsync(timeout.Token) ?? throw new IOException("the server closed the connection");
+            var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) ?? throw new IOException("the server closed the connection");
             if (parser.Add(Encoding.UTF8.GetString(line.Bytes)) is { } reply)
                 return reply;
         }
@@ -124,7 +124,7 @@ public sealed class RawFtp : IAsyncDisposable
         using var timeout = new CancellationTokenSource(timeoutMs);
         try
         {
-            return await reader.ReadLineAsync(timeout.Token) is null;
+            return await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) is null;
         }
         catch (SocketException)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Netlab.Labs.Core;
 using Netlab.Labs.Ftp;
 using Netlab.Labs.Tests.Http;
 
@@ -54,36 +55,42 @@ public class FtpWireFormatTests
         Assert.Equal("PASS ****", command.ForTranscript);
     }
 
+    private static Task<WireLine?> ReadLineAsync(byte[] bytes, int? length = null) =>
+        new LineReader(new TrickleStream(bytes[..(length ?? bytes.Length)])).ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None);
+
     [Fact]
-    public void A_line_fed_one_byte_at_a_time_is_found_only_at_its_end()
+    public async Task A_line_fed_one_byte_at_a_time_is_found_only_at_its_end()
     {
         var bytes = "CWD pub\r\nPWD\r\n"u8.ToArray();
         for (var n = 0; n < 9; n++)
-            Assert.Equal(FtpLineStatus.NeedMoreData, FtpCommandParser.FindLine(bytes.AsSpan(0, n), out _, out _));
-        Assert.Equal(FtpLineStatus.Line, FtpCommandParser.FindLine(bytes.AsSpan(0, 9), out var line, out var consumed));
-        Assert.Equal("CWD pub", Encoding.ASCII.GetString(line));
-        Assert.Equal(9, consumed);
+            Assert.Null(await ReadLineAsync(bytes, n)); // no line end yet: no line
+        var reader = new LineReader(new TrickleStream(bytes));
+        var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None);
+        Assert.Equal("CWD pub", Encoding.ASCII.GetString(line!.Value.Bytes));
+        Assert.Equal("PWD", (await reader.ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None))!.Value.Text); // consumed exactly its 9 bytes
     }
 
     [Fact]
-    public void Bare_LF_ends_a_line_too()
+    public async Task Bare_LF_ends_a_line_too()
     {
-        Assert.Equal(FtpLineStatus.Line, FtpCommandParser.FindLine("NOOP\n"u8, out var line, out var consumed));
-        Assert.Equal("NOOP", Encoding.ASCII.GetString(line));
-        Assert.Equal(5, consumed);
+        var line = await ReadLineAsync("NOOP\nPWD\r\n"u8.ToArray());
+        Assert.Equal("NOOP", Encoding.ASCII.GetString(line!.Value.Bytes));
+        Assert.True(line.Value.BareLf);
     }
 
     [Fact]
-    public void A_line_without_end_past_the_limit_is_too_long()
+    public async Task A_line_past_the_limit_is_too_long_and_skipped_to_its_end()
     {
-        var bytes = new byte[FtpCommandParser.MaxLine + 1];
-        bytes.AsSpan().Fill((byte)'A');
-        Assert.Equal(FtpLineStatus.TooLong, FtpCommandParser.FindLine(bytes, out _, out _));
-        Assert.Equal(FtpLineStatus.NeedMoreData, FtpCommandParser.FindLine(bytes.AsSpan(0, FtpCommandParser.MaxLine), out _, out _));
+        var tooLong = Encoding.ASCII.GetBytes(new string('A', FtpCommandParser.MaxLine + 1) + "\r\nNOOP\r\n");
+        var reader = new LineReader(new MemoryStream(tooLong));
+        Assert.True((await reader.ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None))!.Value.TooLong);
+        Assert.Equal("NOOP", (await reader.ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None))!.Value.Text);
+        var atLimit = await ReadLineAsync(Encoding.ASCII.GetBytes(new string('A', FtpCommandParser.MaxLine) + "\r\n"));
+        Assert.False(atLimit!.Value.TooLong);
     }
 
     [Fact]
-    public void Random_garbage_never_throws()
+    public async Task Random_garbage_never_throws()
     {
         var random = new Random(959);
         for (var i = 0; i < 20_000; i++)
@@ -92,7 +99,7 @@ public class FtpWireFormatTests
             random.NextBytes(bytes);
             if (i % 2 == 0)
                 "RETR "u8[..Math.Min(5, bytes.Length)].CopyTo(bytes);
-            FtpCommandParser.FindLine(bytes, out _, out _);
+            await new LineReader(new MemoryStream(bytes)).ReadLineAsync(FtpCommandParser.MaxLine, CancellationToken.None);
             FtpCommandParser.Parse(bytes, out _);
             var text = Encoding.Latin1.GetString(bytes);
             FtpHostPort.TryParsePort(text, out _);

@@ -52,14 +52,14 @@ public sealed class RunningSmtpServer : IAsyncDisposable
 public sealed class RawSmtp : IAsyncDisposable
 {
     private readonly Socket socket;
-    private readonly SmtpLineReader reader;
+    private readonly LineReader reader;
     private readonly NetworkStream stream;
 
     private RawSmtp(Socket socket)
     {
         this.socket = socket;
         stream = new NetworkStream(socket);
-        reader = new SmtpLineReader(stream);
+        reader = new LineReader(stream);
     }
 
     public static async Task<RawSmtp> ConnectAsync(IPEndPoint server, bool readGreeting = true)

@@ -1,21 +1,15 @@
 using System.Text;
+using Netlab.Labs.Core;
 using Netlab.Labs.Smtp;
 
 namespace Netlab.Labs.Tests.Smtp;
 
 public class SmtpWireFormatTests
 {
-    /// <summary>A stream that hands out one byte per read, like the slowest TCP peer.</summary>
-    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    private static async Task<List<WireLine>> ReadAllAsync(byte[] input, int maxLength)
     {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
-    }
-
-    private static async Task<List<SmtpLine>> ReadAllAsync(byte[] input, int maxLength)
-    {
-        var reader = new SmtpLineReader(new TrickleStream(input));
-        var lines = new List<SmtpLine>();
+        var reader = new LineReader(new TrickleStream(input));
+        var lines = new List<WireLine>();
         while (await reader.ReadLineAsync(maxLength, CancellationToken.None) is { } line)
             lines.Add(line);
         return lines;
@@ -39,7 +33,7 @@ public class SmtpWireFormatTests
     public async Task Line_reader_skips_a_line_far_longer_than_its_buffer()
     {
         var input = Encoding.ASCII.GetBytes(new string('x', 100_000) + "\r\nQUIT\r\n");
-        var reader = new SmtpLineReader(new MemoryStream(input), 1024);
+        var reader = new LineReader(new MemoryStream(input), 1024);
         var first = await reader.ReadLineAsync(512, CancellationToken.None);
         var second = await reader.ReadLineAsync(512, CancellationToken.None);
         Assert.True(first!.Value.TooLong);

@@ -1,24 +1,30 @@
-namespace Netlab.Labs.Smtp;
+namespace Netlab.Labs.Core;
 
 /// <summary>One line as read from the wire, without its terminator.</summary>
 /// <param name="Bytes">The line's bytes (only the first maxLength when it was too long).</param>
-/// <param name="BareLf">Ended with LF alone instead of CRLF (RFC 5321 section 2.3.8 forbids it).</param>
+/// <param name="BareLf">Ended with LF alone instead of CRLF (SMTP and FTP lines end in CRLF).</param>
 /// <param name="TooLong">Longer than allowed; the rest of it was read and thrown away.</param>
-public readonly record struct SmtpLine(byte[] Bytes, bool BareLf, bool TooLong)
+public readonly record struct WireLine(byte[] Bytes, bool BareLf, bool TooLong)
 {
     public string Text => System.Text.Encoding.Latin1.GetString(Bytes);
 }
 
 /// <summary>
-/// Reads CRLF-terminated lines from a stream (a socket or TLS over it), bounded in length.
-/// Used by both sides of SMTP: the server's commands and message text, the client's replies.
+/// Reads LF-terminated lines (CRLF, or a bare LF, which is flagged) from a stream: a socket or TLS
+/// over it. Bounded: a line longer than asked for is cut, the rest of it skipped up to its end,
+/// so a flood without a line end costs no memory. The caller bounds each read with its token; a
+/// cancelled read loses nothing already received (FTP reads the control connection during a
+/// transfer and cancels that read when the transfer ends). One read at a time.
+/// Used by the text protocols' servers and clients: SMTP commands, message text and replies, FTP
+/// commands and replies.
 /// </summary>
-public sealed class SmtpLineReader(Stream stream, int bufferSize = 16 * 1024)
+public sealed class LineReader(Stream stream, int bufferSize = 16 * 1024)
 {
     private readonly byte[] buffer = new byte[bufferSize];
     private Stream stream = stream;
     private int start;
     private int end;
+    private byte[]? skipping; // the start of a line that is too long, while the rest is skipped
 
     /// <summary>Bytes received but not yet read as lines (e.g. commands pipelined after STARTTLS).</summary>
     public int Buffered => end - start;
@@ -31,14 +37,14 @@ public sealed class SmtpLineReader(Stream stream, int bufferSize = 16 * 1024)
     {
         stream = next;
         start = end = 0;
+        skipping = null;
     }
 
-    /// <summary>The next line, or null when the peer closed (a partial last line is lost; see <see cref="Buffered"/>).</summary>
-    public async ValueTask<SmtpLine?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
+    /// <summary>The next line, or null when the peer closed (a partial last line is lost).</summary>
+    public async Task<WireLine?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {
         if (maxLength > buffer.Length - 2)
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"at most {buffer.Length - 2}");
-        byte[]? kept = null; // the start of a line that is too long, while the rest is skipped
         while (true)
         {
             var pending = buffer.AsSpan(start, end - start);
@@ -49,16 +55,19 @@ public sealed class SmtpLineReader(Stream stream, int bufferSize = 16 * 1024)
                 var bareLf = length == 0 || pending[length - 1] != '\r';
                 if (!bareLf) length--;
                 start += lf + 1;
-                if (kept is not null)
-                    return new SmtpLine(kept, bareLf, true);
+                if (skipping is { } kept)
+                {
+                    skipping = null;
+                    return new WireLine(kept, bareLf, true);
+                }
                 return length > maxLength
-                    ? new SmtpLine(pending[..maxLength].ToArray(), bareLf, true)
-                    : new SmtpLine(pending[..length].ToArray(), bareLf, false);
+                    ? new WireLine(pending[..maxLength].ToArray(), bareLf, true)
+                    : new WireLine(pending[..length].ToArray(), bareLf, false);
             }
-            if (kept is null && pending.Length > maxLength + 1)
-                kept = pending[..maxLength].ToArray();
-            if (kept is not null)
-                start = end = 0; // skipping the rest of an over-long line
+            if (skipping is null && pending.Length > maxLength + 1)
+                skipping = pending[..maxLength].ToArray();
+            if (skipping is not null)
+                start = end = 0;
             else if (start > 0)
             {
                 pending.CopyTo(buffer);
