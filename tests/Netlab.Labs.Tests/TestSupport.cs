@@ -109,9 +109,11 @@ public static class Tool
     /// <summary>Debian's interpreter, which has the apt-installed modules (aiosmtpd, pyftpdlib); a pyenv one on PATH may not.</summary>
     public static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, IEnumerable<string> args, string? input = null, int timeoutMs = 30_000)
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, IEnumerable<string> args, string? input = null, int timeoutMs = 30_000, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, UseShellExecute = false };
+        if (workingDirectory is not null)
+            info.WorkingDirectory = workingDirectory;
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
         if (input is not null)
@@ -134,32 +136,9 @@ public static class Tool
         return (process.ExitCode, await output, await error);
     }
 
-    /// <summary>A port that was free a moment ago, for peers that cannot be told to pick one themselves.</summary>
-    public static int FreeTcpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(Loopback.AnyPort);
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
-
-    /// <summary>Waits until something accepts TCP connections on the port (a peer process starting up).</summary>
-    public static async Task WaitForListenerAsync(int port, int timeoutMs = 10_000)
-    {
-        var until = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (true)
-        {
-            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < until)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
+    /// <summary>Runs a Python script given inline with Debian's interpreter.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> PythonAsync(string script, params string[] args) =>
+        RunAsync(Python, ["-c", script, .. args]);
 }
 
 /// <summary>A stream that hands out one byte per read, like the slowest TCP peer: for feeding line readers and parsers.</summary>

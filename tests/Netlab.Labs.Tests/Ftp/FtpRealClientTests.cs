@@ -77,23 +77,23 @@ public class FtpRealClientTests
         try
         {
             string[] mode = passive ? [] : ["-P", "-"];
-            var list = await Peers.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, $"{server.Url}/pub/"]);
+            var list = await Tool.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, $"{server.Url}/pub/"]);
             Assert.True(list.ExitCode == 0, list.Error);
             Assert.Contains("rfcs.txt", list.Output);
 
-            var get = await Peers.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-o", Path.Combine(scratch, "copy.png"), $"{server.Url}/netlab.png"]);
+            var get = await Tool.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-o", Path.Combine(scratch, "copy.png"), $"{server.Url}/netlab.png"]);
             Assert.True(get.ExitCode == 0, get.Error);
             Assert.Equal(await File.ReadAllBytesAsync(server.File("netlab.png")), await File.ReadAllBytesAsync(Path.Combine(scratch, "copy.png")));
 
             var upload = new byte[1_000_000];
             new Random(2).NextBytes(upload);
             await File.WriteAllBytesAsync(Path.Combine(scratch, "up.bin"), upload);
-            var put = await Peers.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-T", Path.Combine(scratch, "up.bin"), $"{server.Url}/upload/"]);
+            var put = await Tool.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-T", Path.Combine(scratch, "up.bin"), $"{server.Url}/upload/"]);
             Assert.True(put.ExitCode == 0, put.Error);
             Assert.Equal(upload, await File.ReadAllBytesAsync(server.File("upload/up.bin")));
 
             // Outside the upload folder curl gets 550 and says so (exit 25: upload failed).
-            var refused = await Peers.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-T", Path.Combine(scratch, "up.bin"), $"{server.Url}/pub/"]);
+            var refused = await Tool.RunAsync("curl", ["-sS", "--max-time", "20", .. mode, "-T", Path.Combine(scratch, "up.bin"), $"{server.Url}/pub/"]);
             Assert.NotEqual(0, refused.ExitCode);
             Assert.False(File.Exists(server.File("pub/up.bin")));
         }
@@ -134,7 +134,7 @@ public class FtpRealClientTests
     public async Task Python_ftplib_works_in_both_modes(bool passive)
     {
         await using var server = await RunningFtpServer.StartAsync();
-        var run = await Peers.PythonAsync(FtplibScript, server.Port.ToString(), passive ? "1" : "0");
+        var run = await Tool.PythonAsync(FtplibScript, server.Port.ToString(), passive ? "1" : "0");
         Assert.True(run.ExitCode == 0, run.Error);
         var png = await File.ReadAllBytesAsync(server.File("netlab.png"));
         var lines = run.Output.Split('\n');
@@ -161,7 +161,7 @@ public class FtpRealClientTests
             await File.WriteAllTextAsync(Path.Combine(scratch, "note.txt"), "from lftp\n");
             var script = $"set ftp:passive-mode {(passive ? "on" : "off")}; set ftp:ssl-allow no; set net:max-retries 1; set net:timeout 10; "
                 + "cls -1 /; get /somefile.txt -o got.txt; cd /upload; put note.txt; bye";
-            var run = await Peers.RunAsync("lftp", ["-u", "anonymous,lftp@", "-p", server.Port.ToString(), "-e", script, "127.0.0.1"], workingDirectory: scratch);
+            var run = await Tool.RunAsync("lftp", ["-u", "anonymous,lftp@", "-p", server.Port.ToString(), "-e", script, "127.0.0.1"], workingDirectory: scratch);
             Assert.True(run.ExitCode == 0, run.Error + run.Output);
             Assert.Contains("readme.txt", run.Output);
             Assert.Equal(await File.ReadAllBytesAsync(server.File("somefile.txt")), await File.ReadAllBytesAsync(Path.Combine(scratch, "got.txt")));

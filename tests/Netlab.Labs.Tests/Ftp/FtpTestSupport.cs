@@ -150,42 +150,6 @@ public sealed class RawFtp : IAsyncDisposable
     }
 }
 
-/// <summary>Real programs run as peers: curl, lftp, Debian's Python with ftplib and pyftpdlib.</summary>
-public static class Peers
-{
-    /// <summary>
-    /// Debian's interpreter, which has the python3-pyftpdlib package; "python3" on PATH may be a
-    /// version manager's, without it.
-    /// </summary>
-    public static string Python => System.IO.File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> args, int timeoutMs = 30_000, string? workingDirectory = null)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (workingDirectory is not null)
-            info.WorkingDirectory = workingDirectory;
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        using var timeout = new CancellationTokenSource(timeoutMs);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in {timeoutMs} ms");
-        }
-        return (process.ExitCode, await output, await error);
-    }
-
-    public static Task<(int ExitCode, string Output, string Error)> PythonAsync(string script, params string[] args) =>
-        RunAsync(Python, ["-c", script, .. args]);
-}
-
 /// <summary>pyftpdlib as a reference server, on a free port it reports itself.</summary>
 public sealed class PyFtpdServer : IAsyncDisposable
 {
@@ -205,7 +169,7 @@ public sealed class PyFtpdServer : IAsyncDisposable
     {
         var root = Directory.CreateTempSubdirectory("netlab-pyftpd-").FullName;
         RunningFtpServer.CopyFolder(Path.Combine(Repo.Content, "ftp"), root);
-        var info = new ProcessStartInfo(Peers.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(Tool.Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-u");
         info.ArgumentList.Add(PythonPeer.PeerPath("ftp_pyftpdlib_server.py"));
         info.ArgumentList.Add(root);

@@ -115,7 +115,9 @@ public class SmtpProbeTests
         var error = await Assert.ThrowsAsync<LabException>(() => SendAsync(http.Target, new SmtpProbeOptions { TimeoutMs = 500 }));
         Assert.Contains("No reply", error.Message); // an HTTP server waits for a request and never greets
 
-        var closedPort = Tool.FreeTcpPort();
+        using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(Loopback.AnyPort); // bound, not listening: connection refused, and no one else can take the port
+        var closedPort = ((IPEndPoint)holder.LocalEndPoint!).Port;
         var refused = await Assert.ThrowsAsync<LabException>(() => SendAsync(new ProbeTarget("127.0.0.1", IPAddress.Loopback, closedPort), new SmtpProbeOptions()));
         Assert.Contains("Cannot talk to", refused.Message);
     }
