@@ -26,9 +26,6 @@ timeout_s="${TIMEOUT:-1}"
 dnsmasq_cache="${DNSMASQ_CACHE:-1000}"
 dnsmasq_foreground="${DNSMASQ_FOREGROUND:-keep-in-foreground}"
 read -r -a transports <<<"${TRANSPORTS:-udp tcp}"
-for setting in rounds duration clients outstanding timeout_s; do
-    [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || { echo "${setting^^} must be a positive whole number; got '${!setting}'." >&2; exit 2; }
-done
 [[ "$qps" =~ ^[0-9]+$ ]] || { echo "QPS must be a whole number (0 for no limit); got '$qps'." >&2; exit 2; }
 [[ "$dnsmasq_cache" =~ ^[0-9]+$ ]] || { echo "DNSMASQ_CACHE must be a whole number; got '$dnsmasq_cache'." >&2; exit 2; }
 [[ "$dnsmasq_foreground" =~ ^(keep-in-foreground|no-daemon)$ ]] || { echo "DNSMASQ_FOREGROUND must be keep-in-foreground or no-daemon." >&2; exit 2; }
@@ -36,11 +33,10 @@ done
 for transport in "${transports[@]}"; do
     [[ "$transport" =~ ^(udp|tcp)$ ]] || { echo "TRANSPORTS must name udp, tcp or both; got '$transport'." >&2; exit 2; }
 done
-for tool in dnsperf dnsmasq dig dotnet python3; do
-    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install dnsperf dnsmasq bind9-dnsutils python3)." >&2; exit 2; }
-done
 
 source bench/lib.sh
+require_positive rounds duration clients outstanding timeout_s
+require_tools "Debian: apt-get install dnsperf dnsmasq bind9-dnsutils python3" dnsperf dnsmasq dig dotnet python3
 build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-dns-bench.XXXXXX")"
@@ -48,13 +44,7 @@ partial="$(mktemp "$results/dns.XXXXXX")"
 netlab_pid="" dnsmasq_pid=""
 cleanup() {
     set +e
-    exec 3>&- 2>/dev/null  # the Netlab server stops at the end of its stdin
-    [[ -n "$dnsmasq_pid" ]] && kill -TERM "$dnsmasq_pid" 2>/dev/null
-    for pid in $netlab_pid $dnsmasq_pid; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_servers "$netlab_pid" "$dnsmasq_pid"
     rm -rf "$tmp"
     rm -f "$partial"
 }

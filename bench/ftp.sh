@@ -16,30 +16,18 @@ mkdir -p "$results"
 rounds="${ROUNDS:-3}"
 size_mb="${SIZE_MB:-256}"
 lists="${LISTS:-200}"
-for setting in rounds size_mb lists; do
-    [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || { echo "${setting^^} must be a positive whole number; got '${!setting}'." >&2; exit 2; }
-done
-for tool in curl vsftpd dotnet; do
-    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install curl vsftpd python3-pyftpdlib)." >&2; exit 2; }
-done
-# Debian's interpreter has pyftpdlib; a version manager's python3 on PATH may not.
-python="${PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || echo python3 )}"
-"$python" -c 'import pyftpdlib' 2>/dev/null || { echo "$python has no pyftpdlib (Debian: apt-get install python3-pyftpdlib)." >&2; exit 2; }
 
 source bench/lib.sh
+require_positive rounds size_mb lists
+python="$(python_with pyftpdlib python3-pyftpdlib)"
+require_tools "Debian: apt-get install curl vsftpd python3-pyftpdlib" curl vsftpd dotnet
 build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-ftp-bench.XXXXXX")"
 netlab_pid="" vsftpd_pid="" pyftpd_pid=""
 cleanup() {
     set +e
-    exec 3>&- 2>/dev/null
-    for pid in $vsftpd_pid $pyftpd_pid; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in $netlab_pid $vsftpd_pid $pyftpd_pid; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_servers "$netlab_pid" "$vsftpd_pid" "$pyftpd_pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT

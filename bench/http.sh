@@ -23,17 +23,13 @@ timeout_s="${TIMEOUT:-2}"
 nginx_workers="${NGINX_WORKERS:-auto}"
 nginx_access_log="${NGINX_ACCESS_LOG:-on}"
 py_protocol="${PY_PROTOCOL:-HTTP/1.0}"
-for setting in rounds duration connections big_connections timeout_s; do
-    [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || { echo "${setting^^} must be a positive whole number; got '${!setting}'." >&2; exit 2; }
-done
 [[ "$nginx_access_log" =~ ^(on|off)$ ]] || { echo "NGINX_ACCESS_LOG must be on or off." >&2; exit 2; }
-for tool in wrk nginx curl dotnet; do
-    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install wrk nginx curl)." >&2; exit 2; }
-done
 # The interpreter's own path, not a version-manager shim: its pid is then the server's.
 python="$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')"
 
 source bench/lib.sh
+require_positive rounds duration connections big_connections timeout_s
+require_tools "Debian: apt-get install wrk nginx curl" wrk nginx curl dotnet
 build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-http-bench.XXXXXX")"
@@ -41,14 +37,7 @@ partial="$(mktemp "$results/http.XXXXXX")"
 netlab_pid="" nginx_pid="" python_pid=""
 cleanup() {
     set +e
-    exec 3>&- 2>/dev/null  # the Netlab server stops at the end of its stdin
-    [[ -n "$nginx_pid" ]] && kill -TERM "$nginx_pid" 2>/dev/null
-    [[ -n "$python_pid" ]] && kill -TERM "$python_pid" 2>/dev/null
-    for pid in $netlab_pid $nginx_pid $python_pid; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_servers "$netlab_pid" "$nginx_pid" "$python_pid"
     rm -rf "$tmp"
     rm -f "$partial"
 }

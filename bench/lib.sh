@@ -1,7 +1,48 @@
-# Helpers shared by bench/http.sh and bench/dns.sh (sourced from the repository root, after
-# "tmp" names the run's temporary folder).
+# Helpers shared by the bench scripts (sourced from the repository root; start_netlab needs
+# "tmp" to name the run's temporary folder).
 
 progress() { echo "$*" >&2; }
+
+# Exits with a message unless each named setting holds a positive whole number.
+require_positive() {
+    local setting
+    for setting in "$@"; do
+        [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || { echo "${setting^^} must be a positive whole number; got '${!setting}'." >&2; exit 2; }
+    done
+}
+
+# Exits with a message unless each tool is installed. $1 says how to install them.
+require_tools() {
+    local hint="$1" tool
+    shift
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "$tool is needed ($hint)." >&2; exit 2; }
+    done
+}
+
+# Prints the Python that has a module installed by apt (Debian's; a version manager's python3
+# on PATH may lack it), or PYTHON if set; exits with a message if it lacks the module.
+python_with() {
+    local module="$1" package="$2" python
+    python="${PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || echo python3 )}"
+    "$python" -c "import $module" 2>/dev/null || { echo "$python has no $module (Debian: apt-get install $package)." >&2; exit 2; }
+    echo "$python"
+}
+
+# For the EXIT trap: stops the Netlab server (it ends when its stdin, fd 3, closes) and the
+# reference servers (TERM), waits up to 5 s for each, then kills what is left.
+stop_servers() {
+    local netlab="$1" pid
+    shift
+    exec 3>&- 2>/dev/null
+    for pid in "$@"; do [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; done
+    for pid in $netlab "$@"; do
+        [[ -n "$pid" ]] || continue
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+}
 
 # Builds the bench project quietly (stdout carries only the report) and sets bench_dll.
 build_bench() {

@@ -22,31 +22,19 @@ rounds="${ROUNDS:-3}"
 messages="${MESSAGES:-10000}"
 sessions="${SESSIONS:-20}"
 dialogues="${DIALOGUES:-500}"
-for setting in rounds messages sessions dialogues; do
-    [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || { echo "${setting^^} must be a positive whole number; got '${!setting}'." >&2; exit 2; }
-done
 PATH="$PATH:/usr/sbin"  # smtp-source and smtp-sink live there
-for tool in smtp-source smtp-sink dotnet; do
-    command -v "$tool" >/dev/null || { echo "$tool is needed (Debian: apt-get install postfix python3-aiosmtpd)." >&2; exit 2; }
-done
-# Debian's interpreter has aiosmtpd; a version manager's python3 on PATH may not.
-python="${PYTHON:-$( [[ -x /usr/bin/python3 ]] && echo /usr/bin/python3 || echo python3 )}"
-"$python" -c 'import aiosmtpd' 2>/dev/null || { echo "$python has no aiosmtpd (Debian: apt-get install python3-aiosmtpd)." >&2; exit 2; }
 
 source bench/lib.sh
+require_positive rounds messages sessions dialogues
+python="$(python_with aiosmtpd python3-aiosmtpd)"
+require_tools "Debian: apt-get install postfix python3-aiosmtpd" smtp-source smtp-sink dotnet
 build_bench
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/netlab-smtp-bench.XXXXXX")"
 netlab_pid="" sink_pid="" aio_pid=""
 cleanup() {
     set +e
-    exec 3>&- 2>/dev/null  # the Netlab server stops at the end of its stdin
-    for pid in $sink_pid $aio_pid; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in $netlab_pid $sink_pid $aio_pid; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_servers "$netlab_pid" "$sink_pid" "$aio_pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
