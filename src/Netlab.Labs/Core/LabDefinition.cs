@@ -95,7 +95,7 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
             if (field.Format == "password")
                 node[field.Name] = "****";
             else if (field.Format == "upload")
-                node[field.Name] = $"({value.Length} characters uploaded{(value.Split(',')[0].Split(';').FirstOrDefault(p => p.StartsWith("name=", StringComparison.Ordinal)) is { } name ? ": " + Uri.UnescapeDataString(name[5..]) : "")})";
+                node[field.Name] = DataUrl.Describe(value);
         }
         return System.Text.Json.JsonSerializer.SerializeToElement(node, LabJson.Options);
     }

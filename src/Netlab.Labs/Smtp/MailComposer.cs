@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Smtp;
 
-/// <summary>A file to attach: its name, media type and bytes.</summary>
-public sealed record MailAttachment(string FileName, string MediaType, byte[] Content);
-
 /// <summary>What the client's message says.</summary>
-public sealed record MailDraft(string From, IReadOnlyList<string> To, string Subject, string Body, MailAttachment? Attachment = null);
+public sealed record MailDraft(string From, IReadOnlyList<string> To, string Subject, string Body, UploadedFile? Attachment = null);
 
 /// <summary>
 /// Builds the message the client sends after DATA, by hand (RFC 5322 headers, RFC 2045-2049

@@ -191,7 +191,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
         }
     }
 
-    private MailAttachment? LoadAttachment()
+    private UploadedFile? LoadAttachment()
     {
         if (options.AttachmentUpload is { Length: > 0 } upload)
             return DataUrl.TryParse(upload, out var uploaded) ? uploaded : throw new LabException("attachmentUpload is not a base64 data URL.");
@@ -200,7 +200,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
         var root = new ContentRoot(environment.ContentRoot);
         return root.TryResolve(path, out var full) switch
         {
-            ContentRoot.Outcome.Found when File.Exists(full) => new MailAttachment(Path.GetFileName(full), MimeTypes.ForPath(full).Split(';')[0], File.ReadAllBytes(full)),
+            ContentRoot.Outcome.Found when File.Exists(full) => new UploadedFile(Path.GetFileName(full), MimeTypes.ForPath(full).Split(';')[0], File.ReadAllBytes(full)),
             ContentRoot.Outcome.Forbidden => throw new LabException($"attachment '{path}' is outside the lab content folder."),
             _ => throw new LabException($"attachment '{path}' is not a file in the lab content folder."),
         };

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Smtp;
 
@@ -67,36 +68,4 @@ public sealed record SmtpProbeOptions : IValidatableObject
         if (AttachmentUpload is { Length: > 0 } upload && DataUrl.TryParse(upload, out _) is false)
             yield return new ValidationResult("attachmentUpload: not a base64 data URL (data:type;name=file;base64,...).", [nameof(AttachmentUpload)]);
     }
-}
-
-/// <summary>An RFC 2397 data URL carrying an uploaded file: data:image/png;name=cat.png;base64,....</summary>
-public static class DataUrl
-{
-    public static bool TryParse(string url, out MailAttachment? attachment)
-    {
-        attachment = null;
-        if (!url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
-            return false;
-        var comma = url.IndexOf(',');
-        if (comma < 0)
-            return false;
-        var meta = url[5..comma].Split(';');
-        if (!meta.Contains("base64", StringComparer.OrdinalIgnoreCase))
-            return false;
-        var mediaType = meta[0].Length > 0 && meta[0].Contains('/') ? meta[0].ToLowerInvariant() : "application/octet-stream";
-        var name = meta.Skip(1).FirstOrDefault(m => m.StartsWith("name=", StringComparison.OrdinalIgnoreCase)) is { } n
-            ? Uri.UnescapeDataString(n[5..]) : "attachment";
-        try
-        {
-            attachment = new MailAttachment(Path.GetFileName(name), mediaType, Convert.FromBase64String(url[(comma + 1)..]));
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    public static string Format(MailAttachment file) =>
-        $"data:{file.MediaType};name={Uri.EscapeDataString(file.FileName)};base64,{Convert.ToBase64String(file.Content)}";
 }

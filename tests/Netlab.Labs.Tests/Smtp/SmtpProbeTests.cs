@@ -75,7 +75,7 @@ public class SmtpProbeTests
     {
         await using var server = await RunningSmtpServer.StartAsync();
         var bytes = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
-        await SendAsync(server.Target, new SmtpProbeOptions { AttachmentUpload = DataUrl.Format(new MailAttachment("data file.bin", "application/octet-stream", bytes)) });
+        await SendAsync(server.Target, new SmtpProbeOptions { AttachmentUpload = DataUrl.Format(new UploadedFile("data file.bin", "application/octet-stream", bytes)) });
         var part = Assert.Single((await server.MailAsync(1))[0].Message.Walk(), w => w.Entity.IsAttachment).Entity;
         Assert.Equal("data file.bin", part.FileName);
         Assert.Equal(bytes, part.DecodedBody());

@@ -119,7 +119,7 @@ public class SmtpWireFormatTests
     public void A_composed_multipart_message_parses_back_to_its_text_and_attachment()
     {
         var image = File.ReadAllBytes(Path.Combine(Http.Repo.Content, "images", "netlab.png"));
-        var draft = new MailDraft("a@b.c", ["x@y.z", "w@y.z"], "Grüße from the lab", "line one\n.starts with a dot\nlast", new MailAttachment("netlab.png", "image/png", image));
+        var draft = new MailDraft("a@b.c", ["x@y.z", "w@y.z"], "Grüße from the lab", "line one\n.starts with a dot\nlast", new UploadedFile("netlab.png", "image/png", image));
         var raw = MailComposer.Compose(draft, new DateTimeOffset(2026, 11, 21, 14, 5, 9, TimeSpan.FromHours(1)), "netlab.test");
         var text = Encoding.UTF8.GetString(raw);
 
