@@ -6,7 +6,29 @@ using System.Reflection;
 namespace Netlab.Labs.Core;
 
 /// <summary>A lab as the portal offers it: what server and probes it has and how to build them.</summary>
-public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, IReadOnlyList<ProbeKind> Probes);
+public sealed record LabDefinition(string Id, string Title, string Summary, string Handout, ServerKind? Server, IReadOnlyList<ProbeKind> Probes)
+{
+    /// <summary>The lab's own event records and their JSON "kind" (the shared ones are in <see cref="EventKind.Shared"/>).</summary>
+    public IReadOnlyList<EventKind> Events { get; init; } = [];
+}
+
+/// <summary>An event record and the "kind" that tags it in JSON (API, hub, the run store).</summary>
+public sealed record EventKind(Type Type, string Kind)
+{
+    public static EventKind Of<T>(string kind) where T : LabEvent => new(typeof(T), kind);
+
+    /// <summary>The events every lab may emit, whatever its protocol.</summary>
+    public static IReadOnlyList<EventKind> Shared { get; } =
+    [
+        Of<RttSample>("rttSample"),
+        Of<ServerStateChanged>("serverStateChanged"),
+        Of<LogLine>("logLine"),
+        Of<Summary>("summary"),
+        Of<TranscriptLine>("transcriptLine"),
+        Of<Check>("check"),
+        Of<HexMessage>("hexMessage"),
+    ];
+}
 
 /// <summary>What the host gives every server and probe: where the lab content lives.</summary>
 public sealed record LabEnvironment(string ContentRoot)

@@ -1,5 +1,12 @@
 using System.Globalization;
 using Netlab.Labs.Core;
+using Netlab.Labs.Dns;
+using Netlab.Labs.Ftp;
+using Netlab.Labs.Heartbeat;
+using Netlab.Labs.Http;
+using Netlab.Labs.Icmp;
+using Netlab.Labs.Smtp;
+using Netlab.Labs.UdpPing;
 
 namespace Netlab.Web.Components.Shared;
 

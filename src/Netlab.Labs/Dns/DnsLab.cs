@@ -1,0 +1,26 @@
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Dns;
+
+/// <summary>The dns lab as the portal offers it: its server, probes and own events.</summary>
+public static class DnsLab
+{
+    public static LabDefinition Definition { get; } = new LabDefinition(
+        "dns",
+        "DNS",
+        "An authoritative DNS server and client in RFC 1035 wire format: name compression, NXDOMAIN, TC and TCP, and every message as labelled hex.",
+        "Handout 003: An Authoritative DNS Server and Client",
+        new ServerKind("dns", typeof(DnsServerOptions),
+            (options, context) => new DnsServer((DnsServerOptions)options, context)),
+        [
+            new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
+                (options, _) => new DnsProbe((DnsProbeOptions)options)),
+        ])
+    {
+        // The JSON "kind" of each event is stored with every run: never rename one.
+        Events =
+        [
+            EventKind.Of<DnsQueryLogged>("dnsQueryLogged"),
+        ],
+    };
+}
