@@ -73,7 +73,6 @@ public static class NetlabHosting
         app.UseAntiforgery();
 
         app.MapStaticAssets();
-        app.MapBlazorWebScript();
         app.MapLabsApi();
         app.MapServersApi();
         app.MapMailboxApi();
