@@ -6,6 +6,7 @@ using Netlab.Web.Api;
 using Netlab.Web.Components;
 using Netlab.Web.Data;
 using Netlab.Web.Hubs;
+using Netlab.Web.Labs;
 using Netlab.Web.Runs;
 using Netlab.Web.Servers;
 using Radzen;
@@ -44,8 +45,8 @@ public static class NetlabHosting
         services.AddSingleton<RunCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
         services.AddSingleton<RunStore>();
-        services.AddSingleton<Netlab.Web.Ftp.FtpConsoles>();
-        services.AddHostedService(sp => sp.GetRequiredService<Netlab.Web.Ftp.FtpConsoles>());
+        foreach (var lab in LabModules.All)
+            lab.AddServices(services);
         services.AddSingleton<TargetPolicy>();
 
         services.ConfigureHttpJsonOptions(o => LabJson.Configure(o.SerializerOptions));
@@ -75,8 +76,8 @@ public static class NetlabHosting
         app.MapStaticAssets();
         app.MapLabsApi();
         app.MapServersApi();
-        app.MapMailboxApi();
-        app.MapFtpConsolesApi();
+        foreach (var lab in LabModules.All)
+            lab.MapEndpoints(app);
         app.MapRunsApi();
         app.MapHub<RunsHub>("/hubs/runs");
         app.MapHealthChecks("/healthz");

@@ -1,9 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Netlab.Web.Ftp;
 using Netlab.Web.Hosting;
 
-namespace Netlab.Web.Api;
+namespace Netlab.Web.Labs.Ftp;
 
 /// <summary>The FTP lab's client shell, scriptable: open a console, send it the handout's commands, manage its scratch folder.</summary>
 public static class FtpConsolesApi

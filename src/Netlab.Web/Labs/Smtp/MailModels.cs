@@ -2,7 +2,7 @@ using Netlab.Labs.Smtp;
 using Netlab.Web.Hosting;
 using Netlab.Web.Servers;
 
-namespace Netlab.Web.Mail;
+namespace Netlab.Web.Labs.Smtp;
 
 /// <summary>A message in a mailbox list.</summary>
 public sealed record MailSummaryDto(string Id, DateTimeOffset ReceivedAt, string From, IReadOnlyList<string> To, string? Subject,

@@ -5,7 +5,7 @@ using Netlab.Labs.Ftp;
 using Netlab.Web.Hosting;
 using Netlab.Web.Runs;
 
-namespace Netlab.Web.Ftp;
+namespace Netlab.Web.Labs.Ftp;
 
 /// <summary>A console as the API shows it.</summary>
 public sealed record FtpConsoleDto(Guid Id, bool Connected, bool Passive, string LocalDirectory, long BytesDownloaded, long BytesUploaded, DateTime CreatedAt);

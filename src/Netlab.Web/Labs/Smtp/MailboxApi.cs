@@ -3,10 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Netlab.Labs.Core;
 using Netlab.Labs.Smtp;
 using Netlab.Web.Hosting;
-using Netlab.Web.Mail;
 using Netlab.Web.Servers;
 
-namespace Netlab.Web.Api;
+namespace Netlab.Web.Labs.Smtp;
 
 /// <summary>An SMTP server's mailbox (what it accepted) and its fault injection.</summary>
 public static class MailboxApi

@@ -1,0 +1,17 @@
+using Netlab.Labs.Core;
+using Netlab.Labs.Dns;
+
+namespace Netlab.Web.Labs.Dns;
+
+public sealed class DnsModule : ILabModule
+{
+    public LabDefinition Definition => DnsLab.Definition;
+
+    public string Icon => "dns";
+
+    public string? Describe(LabEvent e) => e is DnsQueryLogged q
+        ? $"{q.Client} {q.Transport} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}"
+        : null;
+
+    public string? CssClass(LabEvent e) => e is DnsQueryLogged q ? (q.ResponseCode.ToString() == "NOERROR" ? "echoed" : "warning") : null;
+}

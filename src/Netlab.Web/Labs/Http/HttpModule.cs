@@ -1,0 +1,23 @@
+using System.Globalization;
+using Netlab.Labs.Core;
+using Netlab.Labs.Http;
+
+namespace Netlab.Web.Labs.Http;
+
+public sealed class HttpModule : ILabModule
+{
+    public LabDefinition Definition => HttpLab.Definition;
+
+    public string Icon => "language";
+
+    public Type? RunView(ProbeKind probe) => probe.OptionsType == typeof(HttpProbeOptions) ? typeof(HttpExchangeView) : null;
+
+    public string? Describe(LabEvent e) => e switch
+    {
+        AccessLogEntry a => string.Create(CultureInfo.InvariantCulture, $"{a.Client} \"{a.Method} {a.Target}\" {a.Status} {a.Bytes} bytes {a.DurationMs:F3} ms"),
+        HttpResponseView v => $"{v.Version} {v.Status} {v.Reason}, {v.BodyBytes} bytes",
+        _ => null,
+    };
+
+    public string? CssClass(LabEvent e) => e is AccessLogEntry a ? (a.Status >= 400 ? "warning" : "echoed") : null;
+}

@@ -1,0 +1,23 @@
+using Netlab.Labs.Core;
+using Netlab.Labs.UdpPing;
+using Netlab.Web.Components.Shared;
+using Netlab.Web.Runs;
+
+namespace Netlab.Web.Labs.UdpPing;
+
+public sealed class UdpPingModule : ILabModule
+{
+    public LabDefinition Definition => UdpPingLab.Definition;
+
+    public string Icon => "network_ping";
+
+    public Type? RunView(ProbeKind probe) => typeof(PingResults);
+
+    public string? Describe(LabEvent e) => e is DatagramSeen d
+        ? $"{d.Remote} {d.Length} bytes {(d.Action == DatagramAction.Dropped ? "DROPPED (loss simulation)" : "echoed")}{(d.DelayMs is { } delay ? $" after {delay:F1} ms" : "")}: {d.Preview}"
+        : null;
+
+    public string? CssClass(LabEvent e) => e is DatagramSeen d ? (d.Action == DatagramAction.Dropped ? "dropped" : "echoed") : null;
+
+    public string? ResultLine(RunDto run) => PingResults.StatisticsLine(run);
+}
