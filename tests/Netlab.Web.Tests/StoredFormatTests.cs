@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using Netlab.Labs;
+using Netlab.Labs.Core;
+
+namespace Netlab.Web.Tests;
+
+/// <summary>
+/// What the first release stored and sent must still read back after the code moves on. The
+/// fixtures (Fixtures/README.md says how they were made) come from commit 8ccf951: a database
+/// with runs of every probe, and 1-3 events of every kind as the API sent them.
+/// </summary>
+public class StoredFormatTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    [Fact]
+    public void Every_event_kind_as_the_first_release_wrote_it_reads_back_as_its_type_and_writes_back_the_same()
+    {
+        var events = JsonNode.Parse(File.ReadAllText(Fixture("events-2026-12-03.json")))!.AsArray();
+        var registered = LabCatalog.AllEvents.ToDictionary(k => k.Kind, k => k.Type);
+        Assert.Equal(registered.Keys.Order(), events.Select(e => (string)e!["kind"]!).Distinct().Order());
+
+        foreach (var stored in events)
+        {
+            var read = LabJson.Deserialize(stored!.ToJsonString());
+            Assert.IsType(registered[(string)stored["kind"]!], read);
+            var written = JsonNode.Parse(LabJson.Serialize(read!));
+            Assert.True(JsonNode.DeepEquals(stored, written), $"stored:  {stored.ToJsonString()}\nwritten: {written!.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public async Task A_database_made_by_the_first_release_opens_and_every_run_and_event_reads_back_unchanged()
+    {
+        var data = NetlabFactory.NewDataDirectory();
+        Directory.CreateDirectory(data);
+        File.Copy(Fixture("netlab-2026-12-03.db"), Path.Combine(data, "netlab.db"));
+        await using var portal = new NetlabFactory(data);
+        var client = portal.CreateClient();
+
+        var runs = JsonNode.Parse(File.ReadAllText(Fixture("runs-2026-12-03.json")))!["runs"]!.AsArray();
+        Assert.Equal(20, runs.Count);
+        foreach (var expected in runs)
+        {
+            var id = (string)expected!["id"]!;
+            var run = await client.GetJsonAsync($"/api/runs/{id}");
+            Assert.True(JsonNode.DeepEquals(expected["run"], run), $"run {id}: {run.ToJsonString()}");
+
+            var events = await client.EventsAsync(id);
+            Assert.True(JsonNode.DeepEquals(expected["events"], events), $"events of {id}");
+
+            // The stream reads every stored event back into its record and writes it again.
+            var stream = (await client.GetStringAsync($"/api/runs/{id}/events/stream")).Split('\n');
+            var streamed = stream.Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonNode.Parse(l[6..])).ToList();
+            var names = stream.Where(l => l.StartsWith("event: ", StringComparison.Ordinal)).Select(l => l[7..]).ToList();
+            Assert.Equal((int)expected["eventCount"]!, streamed.Count);
+            Assert.Equal(events.Select(e => (string)e!["kind"]!), names);
+            for (var i = 0; i < streamed.Count; i++)
+                Assert.True(JsonNode.DeepEquals(events[i], streamed[i]), $"event {i + 1} of {id}: {streamed[i]!.ToJsonString()}");
+        }
+    }
+}
