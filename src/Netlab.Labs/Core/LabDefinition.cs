@@ -62,6 +62,12 @@ public sealed record ProbeKind(string Id, string Title, Type OptionsType, Func<o
 /// <remarks>Format refines a string for forms: "multiline", "password" (never stored or shown back), "upload" (a file as a data URL).</remarks>
 public sealed record OptionField(string Name, string Type, object? Default, double? Min, double? Max, IReadOnlyList<string>? Values, string? Description, string? Format = null)
 {
+    /// <summary>How a form labels it, from [Display(Name = "STARTTLS")]; null = the name in words.</summary>
+    public string? Label { get; init; }
+
+    /// <summary>Rarely changed: forms keep it under "Advanced" ([Display(GroupName = "Advanced")]).</summary>
+    public bool Advanced { get; init; }
+
     public static IReadOnlyList<OptionField> Describe(Type optionsType)
     {
         var defaults = Activator.CreateInstance(optionsType);
@@ -85,7 +91,11 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                         DataType.Password => "password",
                         DataType.Upload => "upload",
                         _ => null,
-                    });
+                    })
+                {
+                    Label = p.GetCustomAttribute<DisplayAttribute>()?.Name,
+                    Advanced = p.GetCustomAttribute<DisplayAttribute>()?.GroupName == "Advanced",
+                };
             })
             .ToList();
     }

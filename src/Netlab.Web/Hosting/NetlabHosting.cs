@@ -9,7 +9,7 @@ using Netlab.Web.Hubs;
 using Netlab.Web.Labs;
 using Netlab.Web.Runs;
 using Netlab.Web.Servers;
-using Radzen;
+using MudBlazor.Services;
 
 namespace Netlab.Web.Hosting;
 
@@ -19,7 +19,7 @@ public static class NetlabHosting
     public static WebApplicationBuilder AddNetlab(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        // Package assets (_content/Radzen.Blazor/...) from the build output in every environment,
+        // Package assets (_content/MudBlazor/...) from the build output in every environment,
         // not only Development: `dotnet run` and the tests run unpublished builds. A no-op when published.
         builder.WebHost.UseStaticWebAssets();
         var section = builder.Configuration.GetSection(NetlabOptions.Section);
@@ -61,19 +61,24 @@ public static class NetlabHosting
         services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddRadzenComponents();
+        services.AddMudServices();
         return builder;
     }
 
     public static WebApplication MapNetlab(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // Unknown pages show the app's Not Found page; the API keeps its ProblemDetails.
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseStatusCodePages();
         app.UseSwagger();
         app.UseSwaggerUI();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
+        // Browsers ask for /favicon.ico whatever the page links to.
+        app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true)).ExcludeFromDescription();
         app.MapLabsApi();
         app.MapServersApi();
         foreach (var lab in LabModules.All)

@@ -13,7 +13,7 @@ public interface ILabModule
     /// <summary>The lab's protocol half (its definition in Netlab.Labs).</summary>
     LabDefinition Definition { get; }
 
-    /// <summary>The Material icon of its navigation entry.</summary>
+    /// <summary>The icon of its navigation entry and card (a MudBlazor icon, e.g. Icons.Material.Filled.Dns).</summary>
     string Icon { get; }
 
     /// <summary>Where its page lives.</summary>

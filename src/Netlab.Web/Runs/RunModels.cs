@@ -33,5 +33,8 @@ public sealed record RunDto(
     }
 }
 
+/// <summary>What a runs list asks for: filters, a search on the target, a sort column ("started", "lab", "probe", "status", "target") and a page.</summary>
+public sealed record RunQuery(string? Lab = null, RunStatus? Status = null, string? Target = null, string? SortBy = null, bool Descending = true, int Skip = 0, int Take = 20);
+
 /// <summary>A change to a run's row (started, ended) for lists that update live.</summary>
 public sealed record RunChange(RunDto Run);

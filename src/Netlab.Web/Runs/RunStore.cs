@@ -21,6 +21,45 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         return runs.Select(RunDto.From).ToList();
     }
 
+    /// <summary>One page of runs for a list: filtered, searched by target host, sorted by a column, and the total that match.</summary>
+    public async Task<(IReadOnlyList<RunDto> Runs, int Total)> PageAsync(RunQuery q, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Runs.AsNoTracking();
+        if (!string.IsNullOrEmpty(q.Lab))
+            query = query.Where(r => r.Lab == q.Lab);
+        if (q.Status is { } s)
+            query = query.Where(r => r.Status == s);
+        if (!string.IsNullOrWhiteSpace(q.Target))
+            query = query.Where(r => r.TargetHost.Contains(q.Target.Trim()) || r.TargetAddress.Contains(q.Target.Trim()));
+        var total = await query.CountAsync(cancellationToken);
+        query = (q.SortBy, q.Descending) switch
+        {
+            ("lab", false) => query.OrderBy(r => r.Lab).ThenByDescending(r => r.CreatedAt),
+            ("lab", true) => query.OrderByDescending(r => r.Lab).ThenByDescending(r => r.CreatedAt),
+            ("probe", false) => query.OrderBy(r => r.Probe).ThenByDescending(r => r.CreatedAt),
+            ("probe", true) => query.OrderByDescending(r => r.Probe).ThenByDescending(r => r.CreatedAt),
+            ("status", false) => query.OrderBy(r => r.Status).ThenByDescending(r => r.CreatedAt),
+            ("status", true) => query.OrderByDescending(r => r.Status).ThenByDescending(r => r.CreatedAt),
+            ("target", false) => query.OrderBy(r => r.TargetHost).ThenBy(r => r.TargetPort),
+            ("target", true) => query.OrderByDescending(r => r.TargetHost).ThenByDescending(r => r.TargetPort),
+            (_, false) => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
+            _ => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+        };
+        var runs = await query.Skip(q.Skip).Take(q.Take).ToListAsync(cancellationToken);
+        return (runs.Select(RunDto.From).ToList(), total);
+    }
+
+    /// <summary>The runs started just before and just after this one, for previous/next links.</summary>
+    public async Task<(Guid? Previous, Guid? Next)> NeighboursAsync(RunDto run, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var created = DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Unspecified);
+        var previous = await db.Runs.AsNoTracking().Where(r => r.CreatedAt < created).OrderByDescending(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        var next = await db.Runs.AsNoTracking().Where(r => r.CreatedAt > created).OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        return (previous, next);
+    }
+
     public async Task<RunDto> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using MudBlazor;
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
 
@@ -7,7 +8,7 @@ public sealed class DnsModule : ILabModule
 {
     public LabDefinition Definition => DnsLab.Definition;
 
-    public string Icon => "dns";
+    public string Icon => Icons.Material.Filled.Dns;
 
     public string? Describe(LabEvent e) => e is DnsQueryLogged q
         ? $"{q.Client} {q.Transport} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}"

@@ -1,3 +1,4 @@
+using MudBlazor;
 using System.Globalization;
 using Netlab.Labs.Core;
 using Netlab.Labs.Ftp;
@@ -8,7 +9,7 @@ public sealed class FtpModule : ILabModule
 {
     public LabDefinition Definition => FtpLab.Definition;
 
-    public string Icon => "folder_open";
+    public string Icon => Icons.Material.Filled.FolderOpen;
 
     public void AddServices(IServiceCollection services)
     {

@@ -1,3 +1,4 @@
+using MudBlazor;
 using System.Globalization;
 using Netlab.Labs.Core;
 using Netlab.Labs.Heartbeat;
@@ -8,7 +9,7 @@ public sealed class HeartbeatModule : ILabModule
 {
     public LabDefinition Definition => HeartbeatLab.Definition;
 
-    public string Icon => "monitor_heart";
+    public string Icon => Icons.Material.Filled.MonitorHeart;
 
     public Type? RunView(ProbeKind probe) => typeof(HeartbeatClientView);
 

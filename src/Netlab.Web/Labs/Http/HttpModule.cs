@@ -1,3 +1,4 @@
+using MudBlazor;
 using System.Globalization;
 using Netlab.Labs.Core;
 using Netlab.Labs.Http;
@@ -8,7 +9,7 @@ public sealed class HttpModule : ILabModule
 {
     public LabDefinition Definition => HttpLab.Definition;
 
-    public string Icon => "language";
+    public string Icon => Icons.Material.Filled.Language;
 
     public Type? RunView(ProbeKind probe) => probe.OptionsType == typeof(HttpProbeOptions) ? typeof(HttpExchangeView) : null;
 

@@ -1,3 +1,4 @@
+using MudBlazor;
 using System.Globalization;
 using Netlab.Labs.Core;
 using Netlab.Labs.Icmp;
@@ -10,7 +11,7 @@ public sealed class IcmpModule : ILabModule
 {
     public LabDefinition Definition => IcmpLab.Definition;
 
-    public string Icon => "radar";
+    public string Icon => Icons.Material.Filled.Radar;
 
     public Type? RunView(ProbeKind probe) => probe.OptionsType == typeof(TracerouteOptions) ? typeof(TracerouteView) : typeof(PingResults);
 

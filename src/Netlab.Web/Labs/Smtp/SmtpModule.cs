@@ -1,3 +1,4 @@
+using MudBlazor;
 using Netlab.Labs.Core;
 using Netlab.Labs.Smtp;
 
@@ -7,7 +8,7 @@ public sealed class SmtpModule : ILabModule
 {
     public LabDefinition Definition => SmtpLab.Definition;
 
-    public string Icon => "mail";
+    public string Icon => Icons.Material.Filled.Mail;
 
     public void MapEndpoints(IEndpointRouteBuilder app) => app.MapMailboxApi();
 

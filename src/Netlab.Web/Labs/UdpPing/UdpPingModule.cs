@@ -1,3 +1,4 @@
+using MudBlazor;
 using Netlab.Labs.Core;
 using Netlab.Labs.UdpPing;
 using Netlab.Web.Components.Shared;
@@ -9,7 +10,7 @@ public sealed class UdpPingModule : ILabModule
 {
     public LabDefinition Definition => UdpPingLab.Definition;
 
-    public string Icon => "network_ping";
+    public string Icon => Icons.Material.Filled.NetworkPing;
 
     public Type? RunView(ProbeKind probe) => typeof(PingResults);
 
