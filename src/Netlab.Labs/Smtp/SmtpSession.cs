@@ -30,8 +30,6 @@ internal sealed class SmtpSession
     /// <summary>After this many rejected commands the client is dropped (Postfix's hard error limit).</summary>
     private const int MaxErrors = 20;
 
-    private enum Phase { Initial, Ready, Mail, Rcpt }
-
     private readonly Socket socket;
     private readonly SmtpSessionContext context;
     private readonly string id;
@@ -41,7 +39,7 @@ internal sealed class SmtpSession
     private Stream stream;
     private LineReader reader;
     private CancellationTokenSource deadline = new();
-    private Phase phase;
+    private SmtpState phase = SmtpState.Initial;
     private bool tls;
     private bool esmtp;
     private string helo = "";
@@ -62,7 +60,14 @@ internal sealed class SmtpSession
         reader = new LineReader(stream);
     }
 
-    private SmtpServerOptions Options => context.Options;
+    // What the state table reads (SmtpStateTable).
+    internal SmtpServerOptions Options => context.Options;
+    internal SmtpState State => phase;
+    internal bool Tls => tls;
+    internal bool Esmtp => esmtp;
+    internal string? User => user;
+    internal bool StartTlsOffered => Options.StartTls && context.Certificate is not null;
+    internal bool AuthOffered => tls || !Options.AuthRequiresTls;
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -150,36 +155,18 @@ internal sealed class SmtpSession
         return "completed";
     }
 
-    private Task HandleAsync(SmtpCommand command) => command.Verb switch
+    /// <summary>Looks the verb up in <see cref="SmtpStateTable"/>: the first unmet need answers, else its handler runs.</summary>
+    private Task HandleAsync(SmtpCommand command)
     {
-        "EHLO" => HeloAsync(command, extended: true),
-        "HELO" => HeloAsync(command, extended: false),
-        "STARTTLS" => StartTlsAsync(command),
-        "AUTH" => AuthAsync(command),
-        "MAIL" => MailAsync(command),
-        "RCPT" => RcptAsync(command),
-        "DATA" => DataAsync(command),
-        "RSET" => RsetAsync(command),
-        "NOOP" => SendAsync(SmtpReply.Of(250, "2.0.0 Ok")),
-        "VRFY" => command.Argument.Length == 0
-            ? ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: VRFY address"))
-            : SendAsync(SmtpReply.Of(252, "2.0.0 Cannot VRFY user, but will accept message and attempt delivery")),
-        "HELP" => SendAsync(SmtpReply.Of(214,
-            "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT" + (Options.StartTls ? " STARTTLS" : "") + " AUTH",
-            "2.0.0 End of HELP info")),
-        "QUIT" => QuitAsync(),
-        "EXPN" or "BDAT" or "ETRN" or "TURN" or "SEND" or "SOML" or "SAML" or "ATRN" =>
-            ErrorAsync(SmtpReply.Of(502, $"5.5.1 Error: command {command.Verb} not implemented")),
-        _ => ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command not recognized")),
-    };
+        if (SmtpStateTable.Find(command.Verb) is not { } rule)
+            return SmtpStateTable.NotImplemented.Contains(command.Verb)
+                ? ErrorAsync(SmtpReply.Of(502, $"5.5.1 Error: command {command.Verb} not implemented"))
+                : ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command not recognized"));
+        return rule.Refusal(this, command) is { } refusal ? ErrorAsync(refusal) : rule.Handler(this, command);
+    }
 
-    private async Task HeloAsync(SmtpCommand command, bool extended)
+    internal async Task HeloAsync(SmtpCommand command, bool extended)
     {
-        if (command.Argument.Length == 0 || command.Argument.Contains(' '))
-        {
-            await ErrorAsync(SmtpReply.Of(501, $"5.5.4 Syntax: {command.Verb} hostname"));
-            return;
-        }
         if (Faulted(SmtpFaultStage.Helo) is { } fault)
         {
             await SendAsync(fault);
@@ -189,7 +176,7 @@ internal sealed class SmtpSession
         ResetTransaction();
         helo = command.Argument;
         esmtp = extended;
-        phase = Phase.Ready;
+        phase = SmtpState.Ready;
         var greeting = $"{Options.Hostname} Hello {helo} [{((System.Net.IPEndPoint?)socket.RemoteEndPoint)?.Address}]";
         if (!extended)
         {
@@ -205,30 +192,8 @@ internal sealed class SmtpSession
         await SendAsync(new SmtpReply(250, lines));
     }
 
-    private bool AuthOffered => tls || !Options.AuthRequiresTls;
-
-    private async Task StartTlsAsync(SmtpCommand command)
+    internal async Task StartTlsAsync()
     {
-        if (!Options.StartTls || context.Certificate is null)
-        {
-            await ErrorAsync(SmtpReply.Of(502, "5.5.1 Error: STARTTLS is not offered by this server"));
-            return;
-        }
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: STARTTLS (no parameters)"));
-            return;
-        }
-        if (tls)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: TLS already active"));
-            return;
-        }
-        if (phase == Phase.Initial)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
-            return;
-        }
         await SendAsync(SmtpReply.Of(220, "2.0.0 Ready to start TLS"));
         if (reader.Buffered > 0)
             Warn($"the client sent {reader.Buffered} bytes after STARTTLS before the TLS handshake; they were discarded (RFC 3207 section 4.2)");
@@ -240,33 +205,13 @@ internal sealed class SmtpSession
         Info($"TLS started: {secure.SslProtocol}, {secure.NegotiatedCipherSuite}");
         // RFC 3207 section 4.2: forget everything learnt before TLS; the client must EHLO again.
         ResetTransaction();
-        phase = Phase.Initial;
+        phase = SmtpState.Initial;
         helo = "";
         user = null;
     }
 
-    private async Task AuthAsync(SmtpCommand command)
+    internal async Task AuthAsync(SmtpCommand command)
     {
-        if (phase == Phase.Initial || !esmtp)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
-            return;
-        }
-        if (user is not null)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: already authenticated"));
-            return;
-        }
-        if (phase != Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: AUTH is not allowed during a mail transaction"));
-            return;
-        }
-        if (!AuthOffered)
-        {
-            await ErrorAsync(SmtpReply.Of(538, "5.7.11 Encryption required for requested authentication mechanism"));
-            return;
-        }
         var parts = command.Argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
         var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
         string? name, password;
@@ -303,9 +248,6 @@ internal sealed class SmtpSession
                     return;
                 }
                 break;
-            case "":
-                await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: AUTH mechanism"));
-                return;
             default:
                 await ErrorAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)"));
                 return;
@@ -353,28 +295,8 @@ internal sealed class SmtpSession
         }
     }
 
-    private async Task MailAsync(SmtpCommand command)
+    internal async Task MailAsync(SmtpCommand command)
     {
-        if (phase == Phase.Initial)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send HELO/EHLO first"));
-            return;
-        }
-        if (phase != Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: nested MAIL command"));
-            return;
-        }
-        if (Options.RequireTls && !tls)
-        {
-            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Must issue a STARTTLS command first"));
-            return;
-        }
-        if (Options.RequireAuth && user is null)
-        {
-            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Authentication required"));
-            return;
-        }
         var path = SmtpPath.Parse(command.Argument, "FROM", allowEmpty: true, out var error);
         if (path is null)
         {
@@ -418,17 +340,12 @@ internal sealed class SmtpSession
             return;
         }
         from = path.Address;
-        phase = Phase.Mail;
+        phase = SmtpState.Mail;
         await SendAsync(SmtpReply.Of(250, "2.1.0 Ok"));
     }
 
-    private async Task RcptAsync(SmtpCommand command)
+    internal async Task RcptAsync(SmtpCommand command)
     {
-        if (phase is Phase.Initial or Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
-            return;
-        }
         var path = SmtpPath.Parse(command.Argument, "TO", allowEmpty: false, out var error);
         if (path is null)
         {
@@ -453,28 +370,12 @@ internal sealed class SmtpSession
             return;
         }
         recipients.Add(path.Address);
-        phase = Phase.Rcpt;
+        phase = SmtpState.Rcpt;
         await SendAsync(SmtpReply.Of(250, "2.1.5 Ok"));
     }
 
-    private async Task DataAsync(SmtpCommand command)
+    internal async Task DataAsync()
     {
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: DATA (no parameters)"));
-            return;
-        }
-        if (phase is Phase.Initial or Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
-            return;
-        }
-        if (phase == Phase.Mail)
-        {
-            // RFC 5321 section 3.3: DATA with no accepted recipient.
-            await ErrorAsync(SmtpReply.Of(554, "5.5.1 Error: no valid recipients"));
-            return;
-        }
         if (Faulted(SmtpFaultStage.Data) is { } fault)
         {
             await SendAsync(fault);
@@ -543,18 +444,13 @@ internal sealed class SmtpSession
         await SendAsync(SmtpReply.Of(250, $"2.0.0 Ok: queued as {mail.Id}"));
     }
 
-    private async Task RsetAsync(SmtpCommand command)
+    internal async Task RsetAsync()
     {
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: RSET (no parameters)"));
-            return;
-        }
         ResetTransaction();
         await SendAsync(SmtpReply.Of(250, "2.0.0 Ok"));
     }
 
-    private async Task QuitAsync()
+    internal async Task QuitAsync()
     {
         quit = true;
         await SendAsync(SmtpReply.Of(221, "2.0.0 Bye"));
@@ -564,8 +460,8 @@ internal sealed class SmtpSession
     {
         from = "";
         recipients.Clear();
-        if (phase is Phase.Mail or Phase.Rcpt)
-            phase = Phase.Ready;
+        if (phase is SmtpState.Mail or SmtpState.Rcpt)
+            phase = SmtpState.Ready;
     }
 
     /// <summary>The injected reply if a fault is set for this stage and fires this time.</summary>
@@ -597,7 +493,7 @@ internal sealed class SmtpSession
         return SendAsync(reply);
     }
 
-    private async Task SendAsync(SmtpReply reply)
+    internal async Task SendAsync(SmtpReply reply)
     {
         foreach (var line in reply.WireLines())
             Emit(TranscriptDirection.ServerToClient, line);

@@ -94,6 +94,26 @@ public class FtpServerReplyTests
     }
 
     [Fact]
+    public async Task Help_lists_every_command_of_the_state_table_before_and_after_login()
+    {
+        await using var server = await RunningFtpServer.StartAsync();
+        await using var ftp = await RawFtp.ConnectAsync(server.EndPoint, login: false);
+        string[] expected =
+        [
+            "The following commands are recognized.",
+            "ABOR ALLO CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP OPTS PASS PASV PORT",
+            "PWD QUIT REST RETR RMD SIZE STOR STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD",
+            "Help OK.",
+        ];
+        var help = await ftp.SendAsync("HELP");
+        Assert.Equal(214, help.Code);
+        Assert.Equal(expected, help.Lines);
+        Assert.Equal(331, (await ftp.SendAsync("USER anonymous")).Code);
+        Assert.Equal(230, (await ftp.SendAsync("PASS x@y")).Code);
+        Assert.Equal(expected, (await ftp.SendAsync("HELP RETR")).Lines);
+    }
+
+    [Fact]
     public async Task Commands_before_login_get_530_and_PASS_without_USER_503()
     {
         await using var server = await RunningFtpServer.StartAsync();

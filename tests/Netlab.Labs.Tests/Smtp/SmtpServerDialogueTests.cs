@@ -56,6 +56,19 @@ public class SmtpServerDialogueTests
     }
 
     [Theory]
+    [InlineData(true, "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS AUTH")]
+    [InlineData(false, "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT AUTH")]
+    public async Task Help_lists_the_commands_offered_now(bool startTls, string commands)
+    {
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { StartTls = startTls });
+        await using var raw = await RawSmtp.ConnectAsync(server.EndPoint);
+        var help = await raw.CommandAsync("HELP MAIL");
+        Assert.Equal(214, help.Code);
+        Assert.Equal([commands, "2.0.0 End of HELP info"], help.Lines);
+        Assert.Equal(startTls ? 503 : 502, (await raw.CommandAsync("STARTTLS")).Code); // before EHLO: not offered beats bad sequence
+    }
+
+    [Theory]
     [InlineData("MAIL FROM:a@b.c SIZE=abc", 501)]
     [InlineData("MAIL FROM:<a@b.c> SIZE=99999999999", 552)]
     [InlineData("MAIL FROM:<a@b.c> BODY=BINARYMIME", 501)]
