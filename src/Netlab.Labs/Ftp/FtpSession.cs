@@ -27,6 +27,7 @@ internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem 
 internal sealed class FtpSession(Socket control, string client, FtpSessionContext context)
 {
     private readonly LineReader reader = new(new NetworkStream(control, ownsSocket: false));
+    private readonly FtpTranscript transcript = new(context.Events, client);
     private readonly Queue<WireLine?> pending = new();
     private readonly IPEndPoint local = (IPEndPoint)control.LocalEndPoint!;
     private readonly IPAddress peer = FtpHostPort.Normalize(((IPEndPoint)control.RemoteEndPoint!).Address);
@@ -113,8 +114,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             return true;
         }
         var error = FtpCommandParser.Parse(line.Bytes, out var command);
-        Transcript(TranscriptDirection.ClientToServer, error == FtpCommandError.None ? command.ForTranscript
-            : line.Bytes.AsSpan().StartsWith("PASS "u8) ? "PASS ****" : Printable.Ascii(line.Bytes, 200));
+        Transcript(TranscriptDirection.ClientToServer, error == FtpCommandError.None ? command.ForTranscript : Printable.Ascii(line.Bytes, 200));
         switch (error)
         {
             case FtpCommandError.Empty:
@@ -499,13 +499,9 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         var completed = false;
         try
         {
-            try
+            (data, error) = await OpenOrRefuseAsync(stopping);
+            if (data is null)
             {
-                data = await OpenDataAsync(stopping);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
-            {
-                error = e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}";
                 onFailed?.Invoke();
                 await ReplyAsync(425, "Failed to establish connection.", stopping);
                 return false;
@@ -515,43 +511,60 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
             var (outcome, failure) = await RunWatchingControlAsync(token => body(data, count, token), stopping);
             error = failure;
-            if (outcome != Outcome.Completed)
-                onFailed?.Invoke();
-            switch (outcome)
+            if (outcome == Outcome.Completed)
             {
-                case Outcome.Completed:
-                    onComplete?.Invoke();
-                    completed = true;
-                    data.Dispose();
-                    await ReplyAsync(226, "Transfer complete.", stopping);
-                    break;
-                case Outcome.Aborted:
-                    data.Dispose();
-                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
-                    await ReplyAsync(226, "Abort successful.", stopping);
-                    break;
-                case Outcome.TooBig:
-                    data.Dispose();
-                    await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
-                    break;
-                case Outcome.ControlClosed:
-                    break;
-                default:
-                    data.Dispose();
-                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
-                    break;
+                onComplete?.Invoke();
+                completed = true;
             }
+            else
+            {
+                onFailed?.Invoke();
+            }
+            await FinishAsync(outcome, data, stopping);
             return completed;
         }
         finally
         {
             data?.Dispose();
             ClearDataSetup();
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var bytes = count.Bytes;
-            context.Events.Emit(new FtpTransfer(client, mode, direction, path, bytes, ms, ms > 0 ? bytes / (ms / 1000) : 0, completed, error));
-            Transcript(TranscriptDirection.Info, string.Create(CultureInfo.InvariantCulture,
-                $"{bytes} bytes {(direction == "upload" ? "received" : "sent")} in {ms:F1} ms{(error is null ? "" : $" ({error})")}"), TranscriptChannel.Data);
+            transcript.Transfer(mode, direction, path, Stopwatch.GetElapsedTime(started).TotalMilliseconds, count.Bytes, completed, error);
+        }
+    }
+
+    /// <summary>The data connection, or null and why not (RFC 959 section 4.2: then 425).</summary>
+    private async Task<(Socket?, string?)> OpenOrRefuseAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await OpenDataAsync(stopping), null);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
+        {
+            return (null, e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}");
+        }
+    }
+
+    /// <summary>The final reply of a transfer (RFC 959 section 4.1.3: ABOR gets 426 then 226), after closing the data connection.</summary>
+    private async Task FinishAsync(Outcome outcome, Socket data, CancellationToken stopping)
+    {
+        if (outcome == Outcome.ControlClosed)
+            return; // nobody left to tell
+        data.Dispose();
+        switch (outcome)
+        {
+            case Outcome.Completed:
+                await ReplyAsync(226, "Transfer complete.", stopping);
+                break;
+            case Outcome.Aborted:
+                await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                await ReplyAsync(226, "Abort successful.", stopping);
+                break;
+            case Outcome.TooBig:
+                await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
+                break;
+            default:
+                await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                break;
         }
     }
 
@@ -688,5 +701,5 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     }
 
     private void Transcript(TranscriptDirection direction, string text, TranscriptChannel channel = TranscriptChannel.Control) =>
-        context.Events.Emit(new TranscriptLine(direction, channel, text, client));
+        transcript.Write(direction, text, channel);
 }

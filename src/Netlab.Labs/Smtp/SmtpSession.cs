@@ -36,6 +36,7 @@ internal sealed class SmtpSession
     private readonly string client;
     private readonly List<string> warnings = [];
     private readonly List<string> recipients = [];
+    private readonly SmtpTranscript transcript;
     private Stream stream;
     private LineReader reader;
     private CancellationTokenSource deadline = new();
@@ -56,6 +57,7 @@ internal sealed class SmtpSession
         this.context = context;
         this.id = id;
         client = socket.RemoteEndPoint?.ToString() ?? "?";
+        transcript = new SmtpTranscript(context.Events, id);
         stream = new NetworkStream(socket, ownsSocket: false);
         reader = new LineReader(stream);
     }
@@ -139,7 +141,7 @@ internal sealed class SmtpSession
             }
             var text = read.Text;
             var command = SmtpCommand.Parse(text);
-            Received(Masked(command, text));
+            Received(text);
             if (read.Bytes.Any(b => b is < 0x20 or >= 0x7f && b != '\t'))
             {
                 await ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command contains characters that are not printable ASCII"));
@@ -210,48 +212,56 @@ internal sealed class SmtpSession
         user = null;
     }
 
+    /// <summary>AUTH PLAIN or LOGIN (RFC 4954 section 4): read the credentials, then check them.</summary>
     internal async Task AuthAsync(SmtpCommand command)
     {
         var parts = command.Argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
-        string? name, password;
-        switch (mechanism)
+        var initial = parts.Length > 1 ? parts[1] : null;
+        var credentials = parts[0].ToUpperInvariant() switch
         {
-            case "PLAIN":
-                // RFC 4616: authzid NUL authcid NUL passwd, base64; an empty 334 asks for it.
-                var response = parts.Length > 1 ? parts[1] : await ChallengeAsync("");
-                if (response is null) return;
-                var plain = Decode(response);
-                var fields = plain?.Split('\0');
-                if (fields is not { Length: 3 })
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the AUTH PLAIN response"));
-                    return;
-                }
-                (name, password) = (fields[1], fields[2]);
-                break;
-            case "LOGIN":
-                var first = parts.Length > 1 ? parts[1] : await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
-                if (first is null) return;
-                name = Decode(first);
-                if (name is null)
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the user name"));
-                    return;
-                }
-                var second = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
-                if (second is null) return;
-                password = Decode(second);
-                if (password is null)
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the password"));
-                    return;
-                }
-                break;
-            default:
-                await ErrorAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)"));
-                return;
-        }
+            "PLAIN" => await ReadPlainAsync(initial),
+            "LOGIN" => await ReadLoginAsync(initial),
+            _ => await RefuseAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)")),
+        };
+        if (credentials is { } c)
+            await VerifyAsync(c.Name, c.Password);
+    }
+
+    /// <summary>RFC 4616: authzid NUL authcid NUL passwd, base64, given with AUTH or after an empty 334.</summary>
+    private async Task<(string Name, string Password)?> ReadPlainAsync(string? initial)
+    {
+        var response = initial ?? await ChallengeAsync("");
+        if (response is null)
+            return null;
+        return Decode(response)?.Split('\0') is [_, var name, var password]
+            ? (name, password)
+            : await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the AUTH PLAIN response"));
+    }
+
+    /// <summary>LOGIN (draft-murchison-sasl-login): the user name and the password, each base64 after its 334.</summary>
+    private async Task<(string Name, string Password)?> ReadLoginAsync(string? initial)
+    {
+        var first = initial ?? await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
+        if (first is null)
+            return null;
+        if (Decode(first) is not { } name)
+            return await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the user name"));
+        var second = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
+        if (second is null)
+            return null;
+        if (Decode(second) is not { } password)
+            return await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the password"));
+        return (name, password);
+    }
+
+    private async Task<(string Name, string Password)?> RefuseAsync(SmtpReply reply)
+    {
+        await ErrorAsync(reply);
+        return null;
+    }
+
+    private async Task VerifyAsync(string name, string password)
+    {
         var known = context.Accounts.TryGetValue(name, out var expected) && CryptographicEquals(expected, password);
         if (known || (Options.AcceptAnyLogin && name.Length > 0))
         {
@@ -268,13 +278,13 @@ internal sealed class SmtpSession
     private static bool CryptographicEquals(string a, string b) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-    /// <summary>Sends a 334 challenge and reads the answer (masked); null when the client cancelled with "*" or left.</summary>
+    /// <summary>Sends a 334 challenge and reads the answer (the transcript masks it); null when the client cancelled with "*" or left.</summary>
     private async Task<string?> ChallengeAsync(string challenge)
     {
         await SendAsync(SmtpReply.Of(334, challenge));
         var line = await ReadAsync(SmtpCommand.MaxLine) ?? throw new IOException("closed during AUTH");
-        Received("****");
         var text = line.Text.Trim();
+        Received(text);
         if (text == "*")
         {
             await ErrorAsync(SmtpReply.Of(501, "5.7.0 Authentication cancelled"));
@@ -374,6 +384,7 @@ internal sealed class SmtpSession
         await SendAsync(SmtpReply.Of(250, "2.1.5 Ok"));
     }
 
+    /// <summary>DATA (RFC 5321 section 4.1.1.4): 354, the message up to the "." line, then the verdict.</summary>
     internal async Task DataAsync()
     {
         if (Faulted(SmtpFaultStage.Data) is { } fault)
@@ -382,10 +393,31 @@ internal sealed class SmtpSession
             return;
         }
         await SendAsync(SmtpReply.Of(354, "End data with <CR><LF>.<CR><LF>"));
-
-        // RFC 5321 section 4.5.2: the message ends at a line holding only "."; a leading "." of
-        // any other line was doubled by the client and is removed here.
         using var message = new MemoryStream();
+        var text = await ReceiveMessageAsync(message);
+        if (text is not { } received)
+        {
+            quit = true;
+            return;
+        }
+        Info($"[message: {message.Length} bytes in {received.Lines} lines]");
+        var envelope = recipients.ToList();
+        var sender = from;
+        ResetTransaction();
+        await DeliverAsync(message, received, sender, envelope);
+    }
+
+    /// <summary>What was read of a message besides its bytes.</summary>
+    private readonly record struct MessageText(int Lines, bool TooBig, bool LongLine);
+
+    /// <summary>
+    /// Reads message lines up to the final "." into <paramref name="message"/>, keeping at most
+    /// the size limit; null when the client left first (the message is then discarded).
+    /// RFC 5321 section 4.5.2: the message ends at a line holding only "."; a leading "." of
+    /// any other line was doubled by the client and is removed here.
+    /// </summary>
+    private async Task<MessageText?> ReceiveMessageAsync(MemoryStream message)
+    {
         var tooBig = false;
         var longLine = false;
         var lines = 0;
@@ -396,15 +428,14 @@ internal sealed class SmtpSession
             {
                 Warn("the connection closed in DATA before the final \".\" line; the message is discarded (RFC 5321 section 4.1.1.4)");
                 Info($"[message incomplete: {message.Length} bytes in {lines} lines received]");
-                quit = true;
-                return;
+                return null;
             }
             var read = line.Value;
             var bytes = read.Bytes;
             if (bytes is [(byte)'.'])
             {
                 if (!read.BareLf)
-                    break;
+                    return new MessageText(lines, tooBig, longLine);
                 Warn("a \".\" line ended with a bare LF does not end the message; it must be <CRLF>.<CRLF> (RFC 5321 section 4.1.1.4)");
             }
             lines++;
@@ -418,23 +449,24 @@ internal sealed class SmtpSession
                 message.Write("\r\n"u8);
             }
         }
-        Info($"[message: {message.Length} bytes in {lines} lines]");
-        var envelope = recipients.ToList();
-        var sender = from;
-        ResetTransaction();
-        if (tooBig)
+    }
+
+    /// <summary>Refuses a message that broke a limit (552, 500) or an injected fault, else stores it: 250.</summary>
+    private async Task DeliverAsync(MemoryStream message, MessageText received, string sender, List<string> envelope)
+    {
+        if (received.TooBig)
         {
             await ErrorAsync(SmtpReply.Of(552, $"5.3.4 Error: message too big (limit {Options.MaxMessageBytes} bytes)"));
             return;
         }
-        if (longLine)
+        if (received.LongLine)
         {
             await ErrorAsync(SmtpReply.Of(500, $"5.5.2 Error: message has a line over {SmtpCommand.MaxTextLine} characters (RFC 5321 section 4.5.3.1.6)"));
             return;
         }
-        if (Faulted(SmtpFaultStage.Message) is { } fault2)
+        if (Faulted(SmtpFaultStage.Message) is { } fault)
         {
-            await SendAsync(fault2);
+            await SendAsync(fault);
             return;
         }
         var mail = new StoredMail(context.Mailbox.NextId(), DateTimeOffset.UtcNow, id, client, helo, sender, envelope, tls, user, message.ToArray());
@@ -514,10 +546,6 @@ internal sealed class SmtpSession
         }
     }
 
-    private static string Masked(SmtpCommand command, string text) =>
-        command.Verb == "AUTH" && command.Argument.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 1 } parts
-            ? $"{text[..4]} {parts[0]} ****" : text;
-
     private void Received(string text) => Emit(TranscriptDirection.ClientToServer, text);
 
     private void Info(string text) => Emit(TranscriptDirection.Info, text);
@@ -529,6 +557,5 @@ internal sealed class SmtpSession
         context.Events.Emit(new LogLine(LogSeverity.Warning, $"{id} {client}: {text}"));
     }
 
-    private void Emit(TranscriptDirection direction, string text) =>
-        context.Events.Emit(new TranscriptLine(direction, TranscriptChannel.Control, text, id, tls));
+    private void Emit(TranscriptDirection direction, string text) => transcript.Write(direction, text, tls);
 }

@@ -114,6 +114,29 @@ public class FtpServerReplyTests
     }
 
     [Fact]
+    public async Task The_password_never_reaches_the_client_or_the_server_transcript()
+    {
+        const string Password = "pa55-w0rd-never-shown";
+        await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { Accounts = $"alice:{Password}" });
+        var client = new ListSink();
+        await new FtpClientProbe(new FtpClientProbeOptions { User = "alice", Password = Password, Commands = "pwd" }).RunAsync(server.Target, client, CancellationToken.None);
+        await using (var raw = await RawFtp.ConnectAsync(server.EndPoint, login: false))
+        {
+            Assert.Equal(331, (await raw.SendAsync("user alice")).Code);
+            Assert.Equal(230, (await raw.SendAsync($"pass {Password}")).Code); // any case
+            Assert.Equal(501, (await raw.SendAsync($"PASS {Password}\u0001")).Code); // not a command, still masked
+        }
+        var served = (await server.StopAsync()).OfType<TranscriptLine>().ToList();
+
+        foreach (var transcript in new[] { client.Of<TranscriptLine>(), served })
+        {
+            Assert.DoesNotContain(transcript, l => l.Text.Contains(Password));
+            Assert.Contains(transcript, l => l is { Direction: TranscriptDirection.ClientToServer, Text: "PASS ****" });
+        }
+        Assert.Equal(3, served.Count(l => l.Text == "PASS ****"));
+    }
+
+    [Fact]
     public async Task Commands_before_login_get_530_and_PASS_without_USER_503()
     {
         await using var server = await RunningFtpServer.StartAsync();

@@ -109,13 +109,7 @@ public sealed class RawFtp : IAsyncDisposable
     public async Task<FtpReply> ReadAsync(int timeoutMs = 5000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
-        var parser = new FtpReplyParser();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) ?? throw new IOException("the server closed the connection");
-            if (parser.Add(Encoding.UTF8.GetString(line.Bytes)) is { } reply)
-                return reply;
-        }
+        return FtpReply.From(await MultilineReply.ReadAsync(reader, FtpReply.Grammar, null, timeout.Token));
     }
 
     /// <summary>True when the server closes the connection (within the timeout).</summary>

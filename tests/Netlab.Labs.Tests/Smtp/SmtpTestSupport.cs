@@ -79,14 +79,8 @@ public sealed class RawSmtp : IAsyncDisposable
     public async Task<SmtpReply> ReplyAsync(int timeoutMs = 5000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
-        var lines = new List<string>();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(4096, timeout.Token) ?? throw new IOException($"closed after {string.Join(" | ", lines)}");
-            Assert.True(SmtpReply.TryParseLine(line.Text, out var code, out var more, out var text), $"not a reply: {line.Text}");
-            lines.Add(text);
-            if (!more) return new SmtpReply(code, lines);
-        }
+        var reply = await MultilineReply.ReadAsync(reader, SmtpReply.Grammar, null, timeout.Token);
+        return new SmtpReply(reply.Code, reply.Lines);
     }
 
     /// <summary>Sends one command (CRLF added) and returns the reply.</summary>
