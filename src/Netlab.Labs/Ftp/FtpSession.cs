@@ -9,8 +9,11 @@ using Netlab.Labs.Core;
 namespace Netlab.Labs.Ftp;
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events)
+internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events, TimeProvider time)
 {
+    /// <summary>The clock of every timeout (idle, data, replies): the system's, or a fake one in tests.</summary>
+    public TimeProvider Time { get; } = time;
+
     public FtpServerOptions Options { get; } = options;
     public FtpFileSystem Files { get; } = files;
     public IReadOnlyDictionary<string, string> Accounts { get; } = accounts;
@@ -91,13 +94,12 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     {
         if (pending.TryDequeue(out var queued))
             return queued;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        idle.CancelAfter(Options.IdleTimeoutMs);
+        using var idle = Deadline.After(Options.IdleTimeoutMs, stopping, context.Time);
         try
         {
             return await reader.ReadLineAsync(FtpCommandParser.MaxLine, idle.Token);
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (idle.Expired)
         {
             throw new IdleException();
         }
@@ -406,7 +408,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             // TYPE A sends files as they are stored (Unix line ends), as vsftpd does by default: see the FTP notes.
             var opening = string.Create(CultureInfo.InvariantCulture,
                 $"Opening {(binary ? "BINARY" : "ASCII")} mode data connection for {FtpFileSystem.Name(path)} ({file.Length - file.Position} bytes).");
-            await TransferAsync("download", path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token), null, stopping);
+            await TransferAsync("download", path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
         }
     }
 
@@ -428,7 +430,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             text.Append(names ? name : FtpFileSystem.ListLine(name, info, now)).Append("\r\n");
         using var listing = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
         await TransferAsync("listing", path, "Here comes the directory listing.",
-            (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token), null, stopping);
+            (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
     }
 
     internal async Task StoreAsync(string arg, CancellationToken stopping)
@@ -459,7 +461,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         {
             await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
             completed = await TransferAsync("upload", path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
-                (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token),
+                (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token, context.Time),
                 // Closed (and moved, or removed) before the 226 or 426, so a client that
                 // reads the result right after the reply finds it complete.
                 () =>
@@ -570,8 +572,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     private async Task<Socket> OpenDataAsync(CancellationToken stopping)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        timeout.CancelAfter(Options.DataTimeoutMs);
+        using var timeout = Deadline.After(Options.DataTimeoutMs, stopping, context.Time);
         if (activeTarget is { } target)
         {
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -683,8 +684,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     {
         foreach (var line in reply.WireLines())
             Transcript(TranscriptDirection.ServerToClient, line);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(Options.DataTimeoutMs); // a client that stops reading replies does not hold the session forever
+        // A client that stops reading replies does not hold the session forever.
+        using var timeout = Deadline.After(Options.DataTimeoutMs, token, context.Time);
         await control.SendAsync(Encoding.UTF8.GetBytes(reply.Format()), SocketFlags.None, timeout.Token);
     }
 
@@ -692,7 +693,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     {
         try
         {
-            using var timeout = new CancellationTokenSource(1000);
+            using var timeout = Deadline.After(1000, time: context.Time);
             await ReplyAsync(new FtpReply(code, text), timeout.Token);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

@@ -8,8 +8,11 @@ using Netlab.Labs.Core;
 namespace Netlab.Labs.Smtp;
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class SmtpSessionContext(SmtpServerOptions options, SmtpMailbox mailbox, EventStream events, X509Certificate2? certificate, Func<SmtpFault> fault)
+internal sealed class SmtpSessionContext(SmtpServerOptions options, SmtpMailbox mailbox, EventStream events, X509Certificate2? certificate, Func<SmtpFault> fault, TimeProvider time)
 {
+    /// <summary>The clock of the command timeout and the greeting delay: the system's, or a fake one in tests.</summary>
+    public TimeProvider Time { get; } = time;
+
     public SmtpServerOptions Options { get; } = options;
     public SmtpMailbox Mailbox { get; } = mailbox;
     public EventStream Events { get; } = events;
@@ -39,7 +42,8 @@ internal sealed class SmtpSession
     private readonly SmtpTranscript transcript;
     private Stream stream;
     private LineReader reader;
-    private CancellationTokenSource deadline = new();
+    private readonly Deadline deadline;
+    private readonly CancellationToken stopping;
     private SmtpState phase = SmtpState.Initial;
     private bool tls;
     private bool esmtp;
@@ -51,8 +55,11 @@ internal sealed class SmtpSession
     private int errors;
     private bool warnedBareLf;
 
-    public SmtpSession(Socket socket, string id, SmtpSessionContext context)
+    public SmtpSession(Socket socket, string id, SmtpSessionContext context, CancellationToken stopping)
     {
+        this.stopping = stopping;
+        // RFC 5321 section 4.5.3.2: a time limit on each command and each line of a message, restarted by every read and write.
+        deadline = Deadline.After(context.Options.CommandTimeoutMs, stopping, context.Time);
         this.socket = socket;
         this.context = context;
         this.id = id;
@@ -71,15 +78,14 @@ internal sealed class SmtpSession
     internal bool StartTlsOffered => Options.StartTls && context.Certificate is not null;
     internal bool AuthOffered => tls || !Options.AuthRequiresTls;
 
-    public async Task RunAsync(CancellationToken stopping)
+    public async Task RunAsync()
     {
-        deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var outcome = "completed";
         Info($"connection from {client}");
         try
         {
             if (Options.GreetingDelayMs > 0)
-                await Task.Delay(Options.GreetingDelayMs, stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(Options.GreetingDelayMs), context.Time, stopping);
             if (socket.Available > 0)
                 Warn("the client sent data before the 220 greeting; a client must wait for it (RFC 5321 section 3.1)");
             if (Faulted(SmtpFaultStage.Connect) is { } refused)
@@ -91,7 +97,7 @@ internal sealed class SmtpSession
             await SendAsync(SmtpReply.Of(220, $"{Options.Hostname} ESMTP Netlab"));
             outcome = await DialogueAsync();
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             outcome = $"timed out: no command for {Options.CommandTimeoutMs} ms";
             Warn("the client went silent; the server gave up (421)");
@@ -509,7 +515,7 @@ internal sealed class SmtpSession
 
     private async Task<WireLine?> ReadAsync(int maxLength)
     {
-        deadline.CancelAfter(Options.CommandTimeoutMs);
+        deadline.Restart(Options.CommandTimeoutMs);
         var line = await reader.ReadLineAsync(maxLength, deadline.Token);
         if (line is { BareLf: true } && !warnedBareLf)
         {
@@ -529,7 +535,7 @@ internal sealed class SmtpSession
     {
         foreach (var line in reply.WireLines())
             Emit(TranscriptDirection.ServerToClient, line);
-        deadline.CancelAfter(Options.CommandTimeoutMs);
+        deadline.Restart(Options.CommandTimeoutMs);
         await stream.WriteAsync(reply.ToBytes(), deadline.Token);
     }
 
@@ -537,7 +543,7 @@ internal sealed class SmtpSession
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var timeout = Deadline.After(2000, time: context.Time);
             Emit(TranscriptDirection.ServerToClient, reply.ToString());
             await stream.WriteAsync(reply.ToBytes(), timeout.Token);
         }
