@@ -125,8 +125,7 @@ public sealed class FtpShell : IAsyncDisposable
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.TimeoutMs);
+                using var timeout = Deadline.After(options.TimeoutMs, cancellationToken);
                 var found = await System.Net.Dns.GetHostAddressesAsync(host, timeout.Token);
                 address = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
                     ?? throw new SocketException((int)SocketError.HostNotFound);
@@ -393,7 +392,7 @@ public sealed class FtpShell : IAsyncDisposable
     {
         if (connection is { } c)
         {
-            using var timeout = new CancellationTokenSource(1000);
+            using var timeout = Deadline.After(1000);
             try
             {
                 await c.QuitAsync(timeout.Token);
