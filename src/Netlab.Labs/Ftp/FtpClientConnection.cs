@@ -113,7 +113,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
     /// command, moves the bytes (from upload or into download), and reads the final reply. A
     /// refusal at any step comes back as that reply, not as an exception.
     /// </summary>
-    public async Task<FtpDataResult> TransferAsync(string command, string direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken)
+    public async Task<FtpDataResult> TransferAsync(string command, FtpTransferDirection direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var count = new FtpByteCount();
@@ -154,7 +154,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
         {
             data.Dispose();
             if (opened)
-                transcript.Transfer(Passive ? "passive" : "active", direction, path, Elapsed(), count.Bytes, completed, error, clientSide: true);
+                transcript.Transfer(Passive ? FtpDataMode.Passive : FtpDataMode.Active, direction, path, Elapsed(), count.Bytes, completed, error, clientSide: true);
         }
 
         FtpDataResult Refused(FtpReply refusal)

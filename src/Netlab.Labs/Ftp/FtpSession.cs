@@ -408,7 +408,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             // TYPE A sends files as they are stored (Unix line ends), as vsftpd does by default: see the FTP notes.
             var opening = string.Create(CultureInfo.InvariantCulture,
                 $"Opening {(binary ? "BINARY" : "ASCII")} mode data connection for {FtpFileSystem.Name(path)} ({file.Length - file.Position} bytes).");
-            await TransferAsync("download", path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
+            await TransferAsync(FtpTransferDirection.Download, path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
         }
     }
 
@@ -429,7 +429,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         foreach (var (name, info) in context.Files.List(path, full))
             text.Append(names ? name : FtpFileSystem.ListLine(name, info, now)).Append("\r\n");
         using var listing = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
-        await TransferAsync("listing", path, "Here comes the directory listing.",
+        await TransferAsync(FtpTransferDirection.Listing, path, "Here comes the directory listing.",
             (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
     }
 
@@ -460,7 +460,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         try
         {
             await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            completed = await TransferAsync("upload", path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
+            completed = await TransferAsync(FtpTransferDirection.Upload, path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
                 (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token, context.Time),
                 // Closed (and moved, or removed) before the 226 or 426, so a client that
                 // reads the result right after the reply finds it complete.
@@ -489,11 +489,11 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     /// (no connection), 426 (broken, aborted or stalled) or 552 (upload too big). Every data
     /// connection becomes an <see cref="FtpTransfer"/> event. True when the transfer completed.
     /// </summary>
-    private async Task<bool> TransferAsync(string direction, string path, string opening,
+    private async Task<bool> TransferAsync(FtpTransferDirection direction, string path, string opening,
         Func<Socket, FtpByteCount, CancellationToken, Task> body, Action? onComplete, CancellationToken stopping, Action? onFailed = null)
     {
         transfers++;
-        var mode = activeTarget is not null ? "active" : "passive";
+        var mode = activeTarget is not null ? FtpDataMode.Active : FtpDataMode.Passive;
         var started = Stopwatch.GetTimestamp();
         var count = new FtpByteCount();
         Socket? data = null;
@@ -508,7 +508,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
                 await ReplyAsync(425, "Failed to establish connection.", stopping);
                 return false;
             }
-            Transcript(TranscriptDirection.Info, $"data connection {(mode == "active" ? "to" : "from")} {data.RemoteEndPoint} ({mode})", TranscriptChannel.Data);
+            Transcript(TranscriptDirection.Info, $"data connection {(mode == FtpDataMode.Active ? "to" : "from")} {data.RemoteEndPoint} ({mode.ToString().ToLowerInvariant()})", TranscriptChannel.Data);
             await ReplyAsync(150, opening, stopping);
 
             var (outcome, failure) = await RunWatchingControlAsync(token => body(data, count, token), stopping);

@@ -16,10 +16,10 @@ internal sealed class FtpTranscript(IEventSink events, string connection)
     /// Every data connection becomes an <see cref="FtpTransfer"/> event and a line of the data
     /// transcript; <paramref name="direction"/> is download, upload or listing, seen from the client.
     /// </summary>
-    public void Transfer(string mode, string direction, string path, double ms, long bytes, bool completed, string? error, bool clientSide = false)
+    public void Transfer(FtpDataMode mode, FtpTransferDirection direction, string path, double ms, long bytes, bool completed, string? error, bool clientSide = false)
     {
         events.Emit(new FtpTransfer(connection, mode, direction, path, bytes, ms, ms > 0 ? bytes / (ms / 1000) : 0, completed, error));
-        var moved = (direction == "upload") != clientSide ? "received" : "sent";
+        var moved = (direction == FtpTransferDirection.Upload) != clientSide ? "received" : "sent";
         Write(TranscriptDirection.Info, string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{bytes} bytes {moved} in {ms:F1} ms{(error is null ? "" : $" ({error})")}"), TranscriptChannel.Data);
     }

@@ -80,7 +80,7 @@ internal sealed class SmtpSession
 
     public async Task RunAsync()
     {
-        var outcome = "completed";
+        var (end, outcome) = (SmtpSessionEnd.Quit, "completed");
         Info($"connection from {client}");
         try
         {
@@ -91,36 +91,36 @@ internal sealed class SmtpSession
             if (Faulted(SmtpFaultStage.Connect) is { } refused)
             {
                 await SendAsync(refused);
-                outcome = $"refused at connect with {refused.Code} (fault injection)";
+                (end, outcome) = (SmtpSessionEnd.Refused, $"refused at connect with {refused.Code} (fault injection)");
                 return;
             }
             await SendAsync(SmtpReply.Of(220, $"{Options.Hostname} ESMTP Netlab"));
-            outcome = await DialogueAsync();
+            (end, outcome) = await DialogueAsync();
         }
         catch (OperationCanceledException) when (deadline.Expired)
         {
-            outcome = $"timed out: no command for {Options.CommandTimeoutMs} ms";
+            (end, outcome) = (SmtpSessionEnd.TimedOut, $"timed out: no command for {Options.CommandTimeoutMs} ms");
             Warn("the client went silent; the server gave up (421)");
             await TrySendAsync(SmtpReply.Of(421, $"4.4.2 {Options.Hostname} Error: timeout exceeded"));
         }
         catch (OperationCanceledException)
         {
-            outcome = "server stopped";
+            (end, outcome) = (SmtpSessionEnd.ServerStopped, "server stopped");
             await TrySendAsync(SmtpReply.Of(421, $"4.3.2 {Options.Hostname} Service shutting down"));
         }
         catch (AuthenticationException e)
         {
-            outcome = $"TLS handshake failed: {e.Message}";
+            (end, outcome) = (SmtpSessionEnd.TlsFailed, $"TLS handshake failed: {e.Message}");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            outcome = "connection lost";
+            (end, outcome) = (SmtpSessionEnd.ConnectionLost, "connection lost");
             if (!quit) Warn("the connection was lost without QUIT");
         }
         finally
         {
             Info($"closed: {outcome}");
-            context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings]));
+            context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings], end));
             try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
             await stream.DisposeAsync();
             socket.Dispose();
@@ -128,7 +128,7 @@ internal sealed class SmtpSession
         }
     }
 
-    private async Task<string> DialogueAsync()
+    private async Task<(SmtpSessionEnd, string)> DialogueAsync()
     {
         while (!quit)
         {
@@ -136,7 +136,7 @@ internal sealed class SmtpSession
             if (line is null)
             {
                 Warn("the client closed the connection without QUIT (RFC 5321 section 4.1.1.10)");
-                return "client closed without QUIT";
+                return (SmtpSessionEnd.ClosedWithoutQuit, "client closed without QUIT");
             }
             var read = line.Value;
             if (read.TooLong)
@@ -156,11 +156,11 @@ internal sealed class SmtpSession
             if (errors >= MaxErrors)
             {
                 await SendAsync(SmtpReply.Of(421, $"4.7.0 {Options.Hostname} Error: too many errors"));
-                return "dropped after too many errors";
+                return (SmtpSessionEnd.TooManyErrors, "dropped after too many errors");
             }
             await HandleAsync(command);
         }
-        return "completed";
+        return (SmtpSessionEnd.Quit, "completed");
     }
 
     /// <summary>Looks the verb up in <see cref="SmtpStateTable"/>: the first unmet need answers, else its handler runs.</summary>

@@ -286,7 +286,7 @@ public class FtpServerReplyTests
         Assert.Equal("425 Failed to establish connection.", (await ftp.SendAsync("RETR readme.txt")).ToString());
         Assert.Equal(200, (await ftp.SendAsync("NOOP")).Code);
         var events = await server.StopAsync();
-        Assert.Contains(events.OfType<FtpTransfer>(), t => t is { Mode: "active", Completed: false, Bytes: 0 } && t.Error!.Contains("data connection failed"));
+        Assert.Contains(events.OfType<FtpTransfer>(), t => t is { Mode: FtpDataMode.Active, Completed: false, Bytes: 0 } && t.Error!.Contains("data connection failed"));
     }
 
     [Fact]

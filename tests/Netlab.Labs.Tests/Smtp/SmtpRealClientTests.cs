@@ -141,6 +141,7 @@ public class SmtpRealClientTests
         var closed = Assert.Single(events.OfType<SmtpSessionClosed>());
         Assert.True(closed.Tls);
         Assert.Equal("completed", closed.Outcome);
+        Assert.Equal(SmtpSessionEnd.Quit, closed.End);
         Assert.Equal(1, closed.Messages);
         Assert.Single(events.OfType<MailAccepted>(), m => m.Subject == "exactly these bytes");
     }

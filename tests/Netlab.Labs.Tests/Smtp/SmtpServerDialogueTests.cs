@@ -212,6 +212,8 @@ public class SmtpServerDialogueTests
         await server.SessionsClosedAsync();
         var closed = Assert.Single((await server.StopAsync()).OfType<SmtpSessionClosed>());
         Assert.Equal("client closed without QUIT", closed.Outcome);
+        Assert.Equal(SmtpSessionEnd.ClosedWithoutQuit, closed.End);
+        Assert.False(closed.Clean);
         Assert.Contains(closed.Warnings, w => w.Contains("without QUIT"));
     }
 
@@ -234,7 +236,7 @@ public class SmtpServerDialogueTests
         Assert.Equal("421 4.4.2 netlab.test Error: timeout exceeded", (await reply).ToString());
         Assert.True(await silent.ClosedAsync());
         await server.SessionsClosedAsync();
-        Assert.Contains((await server.StopAsync()).OfType<SmtpSessionClosed>(), c => c.Outcome == "timed out: no command for 5000 ms");
+        Assert.Contains((await server.StopAsync()).OfType<SmtpSessionClosed>(), c => c is { Outcome: "timed out: no command for 5000 ms", End: SmtpSessionEnd.TimedOut });
     }
 
     [Fact]
