@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Netlab.Labs.Core;
@@ -11,7 +10,7 @@ namespace Netlab.Labs.Heartbeat;
 /// loss and delay simulation as the UDP ping server. A client silent for longer than the limit
 /// is declared stopped; when it is heard again, resumed, with the length of the outage.
 /// </summary>
-public sealed class HeartbeatServer : LabServer
+public sealed class HeartbeatServer : UdpLabServer
 {
     private const int MaxClients = 1_000;
 
@@ -19,13 +18,18 @@ public sealed class HeartbeatServer : LabServer
     private readonly PacketImpairment impairment;
     private readonly Lock gate = new();
     private readonly Dictionary<string, HeartbeatTracker> clients = [];
-    private Socket? socket;
+    private readonly TimeProvider time;
 
-    public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events) : base("heartbeat", endpoint, events)
+    /// <param name="time">The clock of silences, outages and the added delay; null = the system's.</param>
+    public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events, TimeProvider? time = null) : base("heartbeat", endpoint, events)
     {
         this.options = options;
         impairment = options.CreateImpairment();
+        this.time = time ?? TimeProvider.System;
     }
+
+    /// <summary>How often silences are checked: a tenth of the limit, so "stopped" comes at most 10% late.</summary>
+    public TimeSpan CheckPeriod => TimeSpan.FromMilliseconds(Math.Clamp(options.StoppedAfterMs / 10, 5, 100));
 
     public sealed record ClientStats(string Client, int Highest, int Received, int Lost, int Duplicates, int Reordered, int Outages, bool Stopped, double? LastDelayMs);
 
@@ -43,59 +47,30 @@ public sealed class HeartbeatServer : LabServer
 
     private static ClientStats Snapshot(HeartbeatTracker t) => new(t.Client, t.Highest, t.Received, t.Lost, t.Duplicates, t.Reordered, t.Outages, t.Stopped, t.LastDelayMs);
 
-    protected override IPEndPoint Bind(IPEndPoint requested)
-    {
-        var s = new Socket(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            s.Bind(requested);
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
-        socket = s;
-        Events.Emit(new LogLine(LogSeverity.Info, $"Heartbeat server on {s.LocalEndPoint}, {impairment.Describe()}, a client silent for {options.StoppedAfterMs} ms is stopped. " +
-            "One-way delays compare the client's clock with this host's: exact on one machine, off by the clocks' difference across machines."));
-        return (IPEndPoint)s.LocalEndPoint!;
-    }
+    protected override string Listening(EndPoint local) =>
+        $"Heartbeat server on {local}, {impairment.Describe()}, a client silent for {options.StoppedAfterMs} ms is stopped. " +
+        "One-way delays compare the client's clock with this host's: exact on one machine, off by the clocks' difference across machines.";
 
-    protected override Task ServeAsync(CancellationToken stoppingToken) => ServeAllAsync(ReceiveAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
+    protected override Task ServeAsync(CancellationToken stoppingToken) => ServeAllAsync(base.ServeAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
 
-    private async Task ReceiveAsync(CancellationToken stoppingToken)
+    protected override void OnDatagram(Span<byte> datagram, SocketAddress from, string client, CancellationToken stopping)
     {
-        var buffer = new byte[65_535];
-        var from = new SocketAddress(socket!.AddressFamily);
-        while (!stoppingToken.IsCancellationRequested)
+        var arrived = time.GetUtcNow();
+        if (!HeartbeatMessage.TryParse(datagram, out var message))
         {
-            int length;
-            try
-            {
-                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stoppingToken);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue;
-            }
-            var arrived = DateTimeOffset.UtcNow;
-            var client = new IPEndPoint(IPAddress.Any, 0).Create(from).ToString() ?? "?";
-            if (!HeartbeatMessage.TryParse(buffer.AsSpan(0, length), out var message))
-            {
-                Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: not a heartbeat (\"{Printable.Ascii(buffer.AsSpan(0, length), 60)}\"), ignored"));
-                continue;
-            }
-            var (drop, delay) = impairment.Next();
-            if (drop)
-            {
-                Events.Emit(new HeartbeatReceived(client, message.Sequence, HeartbeatArrival.Dropped, null, 0, 0, 0, 0, []));
-                continue;
-            }
-            if (delay > TimeSpan.Zero)
-                _ = Task.Delay(delay, stoppingToken).ContinueWith(_ => Process(client, message, arrived + delay), TaskContinuationOptions.OnlyOnRanToCompletion);
-            else
-                Process(client, message, arrived);
+            Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: not a heartbeat (\"{Printable.Ascii(datagram, 60)}\"), ignored"));
+            return;
         }
+        var (drop, delay) = impairment.Next();
+        if (drop)
+        {
+            Events.Emit(new HeartbeatReceived(client, message.Sequence, HeartbeatArrival.Dropped, null, 0, 0, 0, 0, []));
+            return;
+        }
+        if (delay > TimeSpan.Zero)
+            _ = Task.Delay(delay, time, stopping).ContinueWith(_ => Process(client, message, arrived + delay), TaskContinuationOptions.OnlyOnRanToCompletion);
+        else
+            Process(client, message, arrived);
     }
 
     private void Process(string client, HeartbeatMessage message, DateTimeOffset arrived)
@@ -112,9 +87,9 @@ public sealed class HeartbeatServer : LabServer
                     Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: already tracking {MaxClients} clients; heartbeat ignored"));
                     return;
                 }
-                clients[client] = tracker = new HeartbeatTracker(client);
+                clients[client] = tracker = new HeartbeatTracker(client, time);
             }
-            outage = tracker.Heard(Stopwatch.GetTimestamp());
+            outage = tracker.Heard(time.GetTimestamp());
             var (arrival, newlyMissing) = tracker.Observe(message.Sequence, delay);
             seen = new HeartbeatReceived(client, message.Sequence, arrival, delay, tracker.Received, tracker.Lost, tracker.Duplicates, tracker.Reordered, newlyMissing);
             if (outage is { } silence)
@@ -126,18 +101,17 @@ public sealed class HeartbeatServer : LabServer
     private async Task WatchSilenceAsync(CancellationToken stoppingToken)
     {
         var limit = TimeSpan.FromMilliseconds(options.StoppedAfterMs);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(options.StoppedAfterMs / 10, 5, 100)));
+        using var timer = new PeriodicTimer(CheckPeriod, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            var now = Stopwatch.GetTimestamp();
+            var now = time.GetTimestamp();
             lock (gate)
             {
                 foreach (var tracker in clients.Values)
                     if (tracker.CheckSilence(now, limit))
-                        Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, Stopwatch.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
+                        Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, time.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
             }
         }
     }
 
-    protected override void CloseListener() => socket?.Dispose();
 }
