@@ -14,7 +14,7 @@ public static class UdpPingLab
             (options, context) => new UdpPingServer((UdpPingServerOptions)options, context.EndPoint, context.Events, context.Time)),
         [
             new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
-                (options, _) => new UdpPingProbe((UdpPingProbeOptions)options)),
+                (options, environment) => new UdpPingProbe((UdpPingProbeOptions)options, environment.Time)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.
