@@ -19,6 +19,10 @@ public sealed class HeartbeatServer : UdpLabServer
     private readonly Lock gate = new();
     private readonly Dictionary<string, HeartbeatTracker> clients = [];
     private readonly TimeProvider time;
+    /// <summary>Set (under the gate) for the moment the soonest-silent client passes the limit; null when not serving.</summary>
+    private ITimer? silenceTimer;
+    /// <summary>Whether <see cref="silenceTimer"/> is set; when not, the next heartbeat sets it.</summary>
+    private bool watching;
 
     /// <param name="time">The clock of silences, outages and the added delay; null = the system's.</param>
     public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events, TimeProvider? time = null) : base("heartbeat", endpoint, events)
@@ -28,8 +32,7 @@ public sealed class HeartbeatServer : UdpLabServer
         this.time = time ?? TimeProvider.System;
     }
 
-    /// <summary>How often silences are checked: a tenth of the limit, so "stopped" comes at most 10% late.</summary>
-    public TimeSpan CheckPeriod => TimeSpan.FromMilliseconds(Math.Clamp(options.StoppedAfterMs / 10, 5, 100));
+    private TimeSpan Limit => TimeSpan.FromMilliseconds(options.StoppedAfterMs);
 
     public sealed record ClientStats(string Client, int Highest, int Received, int Lost, int Duplicates, int Reordered, int Outages, bool Stopped, double? LastDelayMs);
 
@@ -51,7 +54,21 @@ public sealed class HeartbeatServer : UdpLabServer
         $"Heartbeat server on {local}, {impairment.Describe()}, a client silent for {options.StoppedAfterMs} ms is stopped. " +
         "One-way delays compare the client's clock with this host's: exact on one machine, off by the clocks' difference across machines.";
 
-    protected override Task ServeAsync(CancellationToken stoppingToken) => ServeAllAsync(base.ServeAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
+    protected override async Task ServeAsync(CancellationToken stoppingToken)
+    {
+        // One timer, set for when the soonest-silent client passes the limit: "stopped" is declared
+        // then, not at the next tick of a poll, and an idle server does not wake at all.
+        await using var timer = time.CreateTimer(_ => CheckSilences(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (gate) silenceTimer = timer;
+        try
+        {
+            await base.ServeAsync(stoppingToken);
+        }
+        finally
+        {
+            lock (gate) silenceTimer = null;
+        }
+    }
 
     protected override void OnDatagram(Span<byte> datagram, SocketAddress from, string client, CancellationToken stopping)
     {
@@ -90,6 +107,8 @@ public sealed class HeartbeatServer : UdpLabServer
                 clients[client] = tracker = new HeartbeatTracker(client, time);
             }
             outage = tracker.Heard(time.GetTimestamp());
+            if (!watching)
+                WatchFor(Limit);
             var (arrival, newlyMissing) = tracker.Observe(message.Sequence, delay);
             seen = new HeartbeatReceived(client, message.Sequence, arrival, delay, tracker.Received, tracker.Lost, tracker.Duplicates, tracker.Reordered, newlyMissing);
             if (outage is { } silence)
@@ -98,20 +117,31 @@ public sealed class HeartbeatServer : UdpLabServer
         }
     }
 
-    private async Task WatchSilenceAsync(CancellationToken stoppingToken)
+    /// <summary>Declares stopped every client silent for longer than the limit, and sets the timer for the next one.</summary>
+    private void CheckSilences()
     {
-        var limit = TimeSpan.FromMilliseconds(options.StoppedAfterMs);
-        using var timer = new PeriodicTimer(CheckPeriod, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        lock (gate)
         {
             var now = time.GetTimestamp();
-            lock (gate)
+            TimeSpan? soonest = null;
+            foreach (var tracker in clients.Values)
             {
-                foreach (var tracker in clients.Values)
-                    if (tracker.CheckSilence(now, limit))
-                        Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, time.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
+                if (tracker.CheckSilence(now, Limit))
+                    Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, time.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
+                else if (!tracker.Stopped && Limit - time.GetElapsedTime(tracker.LastHeard, now) is var left && (soonest is null || left < soonest))
+                    soonest = left;
             }
+            WatchFor(soonest);
         }
     }
 
+    /// <summary>Sets the timer to fire just after <paramref name="untilLimit"/> (null = nobody to watch). Called under the gate.</summary>
+    private void WatchFor(TimeSpan? untilLimit)
+    {
+        watching = untilLimit is not null;
+        // A client is stopped when silent for longer than the limit, so the check comes just past it,
+        // in whole milliseconds as system timers count (never 0: that would spin until the clock moves).
+        var due = untilLimit is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds) + 1) : Timeout.InfiniteTimeSpan;
+        silenceTimer?.Change(due, Timeout.InfiniteTimeSpan);
+    }
 }
