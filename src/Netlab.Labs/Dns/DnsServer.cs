@@ -37,6 +37,9 @@ public sealed class DnsServer : LabServer, IReloadable
 
     public string ZonePath { get; }
 
+    /// <summary>TCP connections open now.</summary>
+    public int TcpSessionCount => tcp.SessionCount;
+
     public DnsZone Zone => Volatile.Read(ref zone);
 
     /// <summary>Reads the zone file again; the old zone stays in use when the new one has a mistake.</summary>
