@@ -48,17 +48,11 @@ public sealed class TcpSessionHost
     /// <summary>Binds and listens; throws (and keeps nothing) when the address is taken.</summary>
     public IPEndPoint Listen(IPEndPoint requested, int backlog)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
+        var s = SocketClosing.Open(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp, s =>
         {
             s.Bind(requested);
             s.Listen(backlog);
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
+        });
         listener = s;
         return (IPEndPoint)s.LocalEndPoint!;
     }

@@ -38,17 +38,11 @@ public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler han
     /// <summary>Binds the socket; throws (and keeps nothing) when the address is taken.</summary>
     public IPEndPoint Bind(IPEndPoint requested)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
+        var s = SocketClosing.Open(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp, s =>
         {
             s.ReceiveBufferSize = ReceiveBufferBytes;
             s.Bind(requested);
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
+        });
         socket = s;
         return (IPEndPoint)s.LocalEndPoint!;
     }
