@@ -101,7 +101,7 @@ public sealed class DnsServer : LabServer, IReloadable
     private void OnDatagram(Span<byte> query, SocketAddress from, string client, CancellationToken stopping)
     {
         var outcome = DnsResponder.Respond(Zone, query, overUdp: true);
-        Report(client, "UDP", query, outcome);
+        Report(client, DnsTransport.Udp, query, outcome);
         if (outcome.Response is { } response)
             udp.TrySendTo(response, from, client, stopping);
     }
@@ -126,7 +126,7 @@ public sealed class DnsServer : LabServer, IReloadable
                     if (!await client.ReceiveExactlyAsync(buffer, deadline.Token))
                         return;
                     var outcome = DnsResponder.Respond(Zone, buffer, overUdp: false);
-                    Report(name, "TCP", buffer, outcome);
+                    Report(name, DnsTransport.Tcp, buffer, outcome);
                     if (outcome.Response is not { } response)
                         return;
                     var framed = new byte[response.Length + 2];
@@ -142,11 +142,11 @@ public sealed class DnsServer : LabServer, IReloadable
         }
     }
 
-    private void Report(string client, string transport, ReadOnlySpan<byte> query, DnsResponder.Outcome outcome)
+    private void Report(string client, DnsTransport transport, ReadOnlySpan<byte> query, DnsResponder.Outcome outcome)
     {
         var question = outcome.Query?.Questions.FirstOrDefault();
         Events.Emit(new DnsQueryLogged(client, transport, DnsMessageReader.PeekId(query) ?? -1, question?.Name ?? "?",
-            question is null ? "?" : DnsRecord.TypeName(question.Type), outcome.Code.ToString().ToUpperInvariant(), outcome.Response?.Length ?? 0, outcome.Error));
+            question is null ? "?" : DnsRecord.TypeName(question.Type), outcome.Code, outcome.Response?.Length ?? 0, outcome.Error));
         if (!options.HexDumps)
             return;
         Events.Emit(DnsHex.Describe($"query from {client}", query));

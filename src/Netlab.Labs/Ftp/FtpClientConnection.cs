@@ -252,8 +252,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        try { control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        control.Dispose();
+        control.CloseQuietly();
         return ValueTask.CompletedTask;
     }
 }

@@ -80,8 +80,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         finally
         {
             passiveListener?.Dispose();
-            try { control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-            control.Dispose();
+            control.CloseQuietly();
             context.Events.Emit(new LogLine(LogSeverity.Info,
                 $"session {client} closed ({(user is null ? "not logged in" : $"user {user}")}, {commands} commands, {transfers} transfers)"));
         }

@@ -17,13 +17,13 @@ public sealed class SmtpServer : TcpLabServer
     private long sessionCount;
 
     /// <param name="time">The clock of the sessions' timeouts; the system's unless a test drives a fake one.</param>
-    public SmtpServer(SmtpServerOptions options, ServerContext server, TimeProvider? time = null) : base("smtp", server.EndPoint, server.Events, 512)
+    public SmtpServer(SmtpServerOptions options, ServerContext server, TimeProvider? time = null) : base("smtp", server.EndPoint, server.Events, 512, time ?? server.Time)
     {
         Options = options;
         fault = options.InitialFault();
         Mailbox = new SmtpMailbox(options.MailboxSize);
         Certificate = options.StartTls ? SmtpCertificate.Load(options, server.Environment.DataDirectory) : null;
-        context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault), time ?? TimeProvider.System);
+        context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault), time ?? server.Time);
     }
 
     public SmtpServerOptions Options { get; }

@@ -121,9 +121,8 @@ internal sealed class SmtpSession
         {
             Info($"closed: {outcome}");
             context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings], end));
-            try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            socket.CloseQuietly();
             await stream.DisposeAsync();
-            socket.Dispose();
             deadline.Dispose();
         }
     }

@@ -61,8 +61,8 @@ public class DnsServerAndProbeTests
         Assert.Contains("ANSWER: 2", await DigAsync(port, "www.netlab.test", "+tcp"));
         await server.DisposeAsync();
         var log = (await events).OfType<DnsQueryLogged>().ToList();
-        Assert.Contains(log, q => q is { Name: "nope.netlab.test", ResponseCode: "NXDOMAIN", Transport: "UDP" });
-        Assert.Contains(log, q => q is { Name: "big.netlab.test", Type: "TXT", Transport: "TCP", ResponseCode: "NOERROR" });
+        Assert.Contains(log, q => q is { Name: "nope.netlab.test", ResponseCode: DnsResponseCode.NXDomain, Transport: DnsTransport.Udp });
+        Assert.Contains(log, q => q is { Name: "big.netlab.test", Type: "TXT", Transport: DnsTransport.Tcp, ResponseCode: DnsResponseCode.NoError });
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class DnsServerAndProbeTests
         Assert.Equal(ServerState.Running, server.State);
         await server.DisposeAsync();
         var all = await events;
-        Assert.Contains(all.OfType<DnsQueryLogged>(), q => q.ResponseCode == "FORMERR" && q.Error!.Contains("points forward or loops"));
+        Assert.Contains(all.OfType<DnsQueryLogged>(), q => q.ResponseCode == DnsResponseCode.FormErr && q.Error!.Contains("points forward or loops"));
         Assert.Contains(all.OfType<HexMessage>(), h => h.Label.StartsWith("query from") && h.Fields.Any(f => f.Name == "MALFORMED"));
     }
 
