@@ -69,10 +69,9 @@ public class UdpPingProbeTests
             var ping2 = buffer[..second.ReceivedBytes];
             UdpPingMessage.ToUpperAscii(ping1);
             UdpPingMessage.ToUpperAscii(ping2);
+            // Loopback keeps one sender's datagrams in order: the probe reads them as sent.
             await peer.SendToAsync(ping1, SocketFlags.None, first.RemoteEndPoint);
-            await Task.Delay(20);
             await peer.SendToAsync(ping2, SocketFlags.None, second.RemoteEndPoint);
-            await Task.Delay(20);
             await peer.SendToAsync(ping1, SocketFlags.None, first.RemoteEndPoint); // and ping 1 once more
         });
 

@@ -8,9 +8,9 @@ namespace Netlab.Labs.Tests;
 
 public class UdpPingServerTests
 {
-    private static async Task<(UdpPingServer Server, Task<List<LabEvent>> Events)> StartAsync(UdpPingServerOptions options)
+    private static async Task<(UdpPingServer Server, Task<List<LabEvent>> Events)> StartAsync(UdpPingServerOptions options, TimeProvider? time = null)
     {
-        var server = new UdpPingServer(options, Loopback.AnyPort, new EventStream("server", 10_000));
+        var server = new UdpPingServer(options, Loopback.AnyPort, new EventStream("server", 10_000), time);
         await server.StartAsync();
         return (server, Loopback.DrainAsync(server.Events));
     }
@@ -83,13 +83,17 @@ public class UdpPingServerTests
     [Fact]
     public async Task Adds_the_configured_delay()
     {
-        var (server, events) = await StartAsync(new UdpPingServerOptions { LossRate = 0, DelayMs = 150 });
+        var clock = new TestClock();
+        var delay = TimeSpan.FromMilliseconds(150);
+        var (server, events) = await StartAsync(new UdpPingServerOptions { LossRate = 0, DelayMs = 150 }, clock);
         using var client = Loopback.UdpClient();
-        var started = System.Diagnostics.Stopwatch.StartNew();
+        var reply = Loopback.ExchangeAsync(client, server.LocalEndPoint!, "Ping 1 1"u8.ToArray(), timeoutMs: 30_000);
 
-        Assert.NotNull(await Loopback.ExchangeAsync(client, server.LocalEndPoint!, "Ping 1 1"u8.ToArray()));
-
-        Assert.True(started.ElapsedMilliseconds >= 140, $"reply after {started.ElapsedMilliseconds} ms");
+        await clock.SetAsync(delay); // the reply is held until the clock says so
+        clock.Advance(delay - TimeSpan.FromMilliseconds(1));
+        Assert.False(reply.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("PING 1 1"u8.ToArray(), await reply);
         await server.DisposeAsync();
         Assert.Equal(150, Assert.Single((await events).OfType<DatagramSeen>()).DelayMs);
     }

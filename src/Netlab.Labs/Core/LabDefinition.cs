@@ -38,10 +38,17 @@ public sealed record LabEnvironment(string ContentRoot)
 
     /// <summary>Where servers keep what outlives a restart (e.g. the SMTP server's generated certificate); null = nowhere.</summary>
     public string? DataDirectory { get; init; }
+
+    /// <summary>The clock of servers' and probes' timeouts, retries and silences; tests give a fake one to drive them without waiting.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>Where a server runs: its endpoint (port 0 = any free one) and its event stream.</summary>
-public sealed record ServerContext(IPEndPoint EndPoint, EventStream Events, LabEnvironment Environment);
+public sealed record ServerContext(IPEndPoint EndPoint, EventStream Events, LabEnvironment Environment)
+{
+    /// <summary>The environment's clock (<see cref="LabEnvironment.Time"/>).</summary>
+    public TimeProvider Time => Environment.Time;
+}
 
 /// <summary>A kind of lab server: its options type and how to build one from validated options.</summary>
 public sealed record ServerKind(string Id, Type OptionsType, Func<object, ServerContext, ILabServer> Create)

@@ -120,31 +120,6 @@ public abstract class LabServer : ILabServer
     protected abstract Task ServeAsync(CancellationToken stoppingToken);
 
     /// <summary>
-    /// Runs a blocking receive loop on a thread of its own: for datagram servers this costs less
-    /// per packet than async receive and send (no completion hop per datagram), like the
-    /// handouts' own loops. The subclass's CloseListener unblocks it.
-    /// </summary>
-    protected static Task RunOnThread(string name, Action loop)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                loop();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        { IsBackground = true, Name = name };
-        thread.Start();
-        return done.Task;
-    }
-
-    /// <summary>
     /// Runs a server's loops (e.g. UDP and TCP) until all end; the first to fail fails the whole,
     /// instead of waiting forever on the others.
     /// </summary>

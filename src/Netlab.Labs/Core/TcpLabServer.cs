@@ -4,21 +4,23 @@ using System.Net.Sockets;
 namespace Netlab.Labs.Core;
 
 /// <summary>
-/// The part every TCP lab server shares (web, SMTP, FTP): listen, accept, serve each connection
-/// concurrently in its own session, refuse connections beyond the limit with the protocol's
-/// "busy" reply, contain a failing session, and close every session on stop. Subclasses say what
-/// a session is and how their protocol refuses.
+/// A lab server on one TCP port (web, SMTP, FTP): the <see cref="LabServer"/> lifecycle around a
+/// <see cref="TcpSessionHost"/>. Subclasses say what a session is and how their protocol refuses.
 /// </summary>
-public abstract class TcpLabServer(string lab, IPEndPoint endpoint, EventStream events, int backlog) : LabServer(lab, endpoint, events)
+public abstract class TcpLabServer : LabServer
 {
-    private static readonly TimeSpan RefuseTimeout = TimeSpan.FromSeconds(5);
+    private readonly TcpSessionHost host;
+    private readonly int backlog;
 
-    private readonly Lock gate = new();
-    private readonly Dictionary<Socket, Task> sessions = [];
-    private Socket? listener;
+    /// <param name="time">The clock of the host's time limits (the refusal's); null = the system's.</param>
+    protected TcpLabServer(string lab, IPEndPoint endpoint, EventStream events, int backlog, TimeProvider? time = null) : base(lab, endpoint, events)
+    {
+        this.backlog = backlog;
+        host = new TcpSessionHost(events, ServeSessionAsync, () => MaxSessions, RefuseAsync, time);
+    }
 
     /// <summary>Sessions open now.</summary>
-    public int SessionCount { get { lock (gate) return sessions.Count; } }
+    public int SessionCount => host.SessionCount;
 
     /// <summary>Sessions served at once; one more is refused.</summary>
     protected abstract int MaxSessions { get; }
@@ -37,92 +39,14 @@ public abstract class TcpLabServer(string lab, IPEndPoint endpoint, EventStream 
 
     protected sealed override IPEndPoint Bind(IPEndPoint requested)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            s.Bind(requested);
-            s.Listen(backlog);
-        }
-        catch
-        {
-            s.Dispose();
-            throw;
-        }
-        listener = s;
-        Events.Emit(new LogLine(LogSeverity.Info, Listening(s.LocalEndPoint!)));
-        return (IPEndPoint)s.LocalEndPoint!;
+        var local = host.Listen(requested, backlog);
+        Events.Emit(new LogLine(LogSeverity.Info, Listening(local)));
+        return local;
     }
 
-    protected sealed override async Task ServeAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listener!.AcceptAsync(stoppingToken);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                continue; // the client gave up before we accepted it
-            }
-            client.NoDelay = true;
-            var name = client.RemoteEndPoint?.ToString() ?? "?";
-            lock (gate)
-            {
-                if (sessions.Count >= MaxSessions)
-                {
-                    _ = RefuseAndCloseAsync(client, name);
-                    continue;
-                }
-                sessions[client] = Task.Run(async () =>
-                {
-                    try
-                    {
-                        await ServeSessionAsync(client, name, stoppingToken);
-                    }
-                    catch (Exception e)
-                    {
-                        // A bug in one session must not reach the server: log it and drop the connection.
-                        Events.Emit(new LogLine(LogSeverity.Error, $"session {name}: {e.GetType().Name}: {e.Message}"));
-                        client.Dispose();
-                    }
-                    finally
-                    {
-                        lock (gate) sessions.Remove(client);
-                    }
-                }, CancellationToken.None);
-            }
-        }
-    }
+    protected sealed override Task ServeAsync(CancellationToken stoppingToken) => host.AcceptAsync(stoppingToken);
 
-    private async Task RefuseAndCloseAsync(Socket client, string name)
-    {
-        using (client)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(RefuseTimeout);
-                await RefuseAsync(client, name, timeout.Token);
-                client.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-            }
-        }
-    }
+    protected sealed override void CloseListener() => host.Close();
 
-    protected sealed override void CloseListener() => listener?.Dispose();
-
-    protected sealed override async Task OnStoppedAsync()
-    {
-        Task all;
-        lock (gate) all = Task.WhenAll(sessions.Values.ToArray());
-        if (StopGrace > TimeSpan.Zero && await Task.WhenAny(all, Task.Delay(StopGrace)) == all)
-            return;
-        lock (gate)
-            foreach (var socket in sessions.Keys)
-                socket.Dispose();
-        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    protected sealed override Task OnStoppedAsync() => host.StopSessionsAsync(StopGrace);
 }

@@ -14,7 +14,7 @@ public static class DnsLab
             (options, context) => new DnsServer((DnsServerOptions)options, context)),
         [
             new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
-                (options, _) => new DnsProbe((DnsProbeOptions)options)),
+                (options, environment) => new DnsProbe((DnsProbeOptions)options, environment.Time)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -13,8 +12,11 @@ namespace Netlab.Labs.Dns;
 /// query's ID and question, and shows it as the handout's lines, a dig-like view and both
 /// messages as labelled hex.
 /// </summary>
-public sealed class DnsProbe(DnsProbeOptions options) : IProbe
+/// <param name="time">The clock of the timeouts, retries and the query time; null = the system's.</param>
+public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null) : IProbe
 {
+    private readonly TimeProvider time = time ?? TimeProvider.System;
+
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
         var name = options.Name.TrimEnd('.');
@@ -25,7 +27,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
             [new DnsQuestion(name, options.Type, DnsClass.IN)], [], [], []));
         events.Emit(DnsHex.Describe("query", query));
 
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         byte[] reply;
         string transport;
         if (options.Tcp)
@@ -42,7 +44,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
                 (reply, transport) = (await TcpAsync(target, query, cancellationToken), "TCP");
             }
         }
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
 
         events.Emit(DnsHex.Describe("response", reply));
         if (!DnsMessageReader.TryRead(reply, out var message, out var error))
@@ -82,8 +84,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
         for (var attempt = 0; attempt <= options.Retries; attempt++)
         {
             await socket.SendAsync(query, SocketFlags.None, cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.TimeoutMs);
+            using var timeout = Deadline.After(options.TimeoutMs, cancellationToken, time);
             try
             {
                 while (true)
@@ -95,7 +96,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
                     events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a {n}-byte datagram that does not carry the query's ID."));
                 }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (timeout.Expired)
             {
                 events.Emit(new LogLine(LogSeverity.Warning, $"No reply within {options.TimeoutMs} ms (try {attempt + 1} of {options.Retries + 1})."));
             }
@@ -109,8 +110,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
 
     private async Task<byte[]> TcpAsync(ProbeTarget target, byte[] query, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.TimeoutMs);
+        using var timeout = Deadline.After(options.TimeoutMs, cancellationToken, time);
         using var socket = new Socket(target.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -129,7 +129,7 @@ public sealed class DnsProbe(DnsProbeOptions options) : IProbe
             }
             throw new LabException("The server closed the TCP connection before the whole answer came.");
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.Expired)
         {
             throw new LabException($"No reply over TCP from {target} within {options.TimeoutMs} ms.");
         }

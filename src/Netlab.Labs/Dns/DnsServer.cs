@@ -12,27 +12,33 @@ namespace Netlab.Labs.Dns;
 /// </summary>
 public sealed class DnsServer : LabServer, IReloadable
 {
-    private const int MaxTcpMessage = ushort.MaxValue;
+    private const int TcpBacklog = 256;
 
     private readonly DnsServerOptions options;
     private readonly ContentRoot root;
-    private readonly Lock gate = new();
-    private readonly HashSet<Task> tcpSessions = [];
+    private readonly TimeProvider time;
+    private readonly UdpReceiveLoop udp;
+    private readonly TcpSessionHost tcp;
     private DnsZone zone;
-    private Socket? udp;
-    private Socket? tcp;
 
     public DnsServer(DnsServerOptions options, ServerContext context) : base("dns", context.EndPoint, context.Events)
     {
         this.options = options;
+        time = context.Time;
         root = new ContentRoot(context.Environment.ContentRoot);
         ZonePath = root.TryResolve(options.Zone, out var path) == ContentRoot.Outcome.Found && File.Exists(path)
             ? path
             : throw new LabException($"The zone file \"{options.Zone}\" is not in the content root {root.RootPath}.");
         zone = LoadZone();
+        udp = new UdpReceiveLoop(Events, OnDatagram);
+        // Over the limit a connection is closed at once: DNS has no "busy" reply worth a write.
+        tcp = new TcpSessionHost(Events, ServeTcpAsync, () => options.MaxTcpConnections, refuse: null, time);
     }
 
     public string ZonePath { get; }
+
+    /// <summary>TCP connections open now.</summary>
+    public int TcpSessionCount => tcp.SessionCount;
 
     public DnsZone Zone => Volatile.Read(ref zone);
 
@@ -69,106 +75,40 @@ public sealed class DnsServer : LabServer, IReloadable
         // program may hold; a few fresh tries make that rare collision invisible.
         for (var attempt = 0; ; attempt++)
         {
-            var u = new Socket(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            var t = new Socket(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                u.Bind(requested);
-                var port = ((IPEndPoint)u.LocalEndPoint!).Port;
-                t.Bind(new IPEndPoint(requested.Address, port));
-                t.Listen(256);
-                (udp, tcp) = (u, t);
-                Events.Emit(new LogLine(LogSeverity.Info, $"DNS server on {u.LocalEndPoint} (UDP and TCP), authoritative for {string.Join(", ", Zone.Apexes)} ({Zone.Records.Count} records from {options.Zone})"));
-                return (IPEndPoint)u.LocalEndPoint!;
+                var local = udp.Bind(requested);
+                tcp.Listen(new IPEndPoint(requested.Address, local.Port), TcpBacklog);
+                Events.Emit(new LogLine(LogSeverity.Info, $"DNS server on {local} (UDP and TCP), authoritative for {string.Join(", ", Zone.Apexes)} ({Zone.Records.Count} records from {options.Zone})"));
+                return local;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && requested.Port == 0 && attempt < 10)
             {
-                u.Dispose();
-                t.Dispose();
+                CloseListener();
             }
             catch
             {
-                u.Dispose();
-                t.Dispose();
+                CloseListener();
                 throw;
             }
         }
     }
 
     protected override Task ServeAsync(CancellationToken stoppingToken) =>
-        ServeAllAsync(ServeUdpAsync(stoppingToken), AcceptTcpAsync(stoppingToken));
+        ServeAllAsync(udp.RunAsync($"dns udp {LocalEndPoint}", stoppingToken), tcp.AcceptAsync(stoppingToken));
 
-    private Task ServeUdpAsync(CancellationToken stoppingToken) =>
-        RunOnThread($"dns udp {LocalEndPoint}", () => ServeUdp(stoppingToken));
-
-    private void ServeUdp(CancellationToken stoppingToken)
+    /// <summary>One query over UDP, one response (or none for a packet too broken to answer).</summary>
+    private void OnDatagram(Span<byte> query, SocketAddress from, string client, CancellationToken stopping)
     {
-        var buffer = new byte[MaxTcpMessage];
-        var from = new SocketAddress(udp!.AddressFamily);
-        var names = new SocketAddressText();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = udp.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue;
-            }
-            var query = buffer.AsSpan(0, length);
-            var client = names.Of(from);
-            var outcome = DnsResponder.Respond(Zone, query, overUdp: true);
-            Report(client, "UDP", query, outcome);
-            if (outcome.Response is { } response)
-            {
-                try
-                {
-                    udp.SendTo(response, SocketFlags.None, from);
-                }
-                catch (SocketException e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    Events.Emit(new LogLine(LogSeverity.Warning, $"send to {client}: {e.Message}"));
-                }
-            }
-        }
+        var outcome = DnsResponder.Respond(Zone, query, overUdp: true);
+        Report(client, DnsTransport.Udp, query, outcome);
+        if (outcome.Response is { } response)
+            udp.TrySendTo(response, from, client, stopping);
     }
 
-    private async Task AcceptTcpAsync(CancellationToken stoppingToken)
+    /// <summary>Length-prefixed queries (RFC 1035 section 4.2.2) on one connection until the client closes or is too slow.</summary>
+    private async Task ServeTcpAsync(Socket client, string name, CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await tcp!.AcceptAsync(stoppingToken);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset or SocketError.TooManyOpenSockets)
-            {
-                Events.Emit(new LogLine(LogSeverity.Warning, $"accept: {e.Message}"));
-                await Task.Delay(10, stoppingToken);
-                continue;
-            }
-            lock (gate)
-            {
-                if (tcpSessions.Count >= options.MaxTcpConnections)
-                {
-                    // Over the limit: close at once rather than hold a socket a client is flooding with.
-                    client.Dispose();
-                    continue;
-                }
-                var task = ServeTcpAsync(client, stoppingToken);
-                tcpSessions.Add(task);
-                _ = task.ContinueWith(t => { lock (gate) tcpSessions.Remove(t); }, TaskScheduler.Default);
-            }
-        }
-    }
-
-    /// <summary>Length-prefixed queries on one connection until the client closes or is too slow.</summary>
-    private async Task ServeTcpAsync(Socket client, CancellationToken stoppingToken)
-    {
-        var name = client.RemoteEndPoint?.ToString() ?? "?";
         using (client)
         {
             try
@@ -176,23 +116,23 @@ public sealed class DnsServer : LabServer, IReloadable
                 var prefix = new byte[2];
                 while (true)
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    timeout.CancelAfter(options.TcpTimeoutMs);
-                    if (!await client.ReceiveExactlyAsync(prefix, timeout.Token))
+                    // The client has the time limit for each whole query and for reading its answer.
+                    using var deadline = Deadline.After(options.TcpTimeoutMs, stoppingToken, time);
+                    if (!await client.ReceiveExactlyAsync(prefix, deadline.Token))
                         return;
                     var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
                     // Only as much memory as the client has said it sends.
                     var buffer = new byte[length];
-                    if (!await client.ReceiveExactlyAsync(buffer, timeout.Token))
+                    if (!await client.ReceiveExactlyAsync(buffer, deadline.Token))
                         return;
                     var outcome = DnsResponder.Respond(Zone, buffer, overUdp: false);
-                    Report(name, "TCP", buffer, outcome);
+                    Report(name, DnsTransport.Tcp, buffer, outcome);
                     if (outcome.Response is not { } response)
                         return;
                     var framed = new byte[response.Length + 2];
                     BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)response.Length);
                     response.CopyTo(framed, 2);
-                    await client.SendAsync(framed, SocketFlags.None, timeout.Token);
+                    await client.SendAsync(framed, SocketFlags.None, deadline.Token);
                 }
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -202,12 +142,11 @@ public sealed class DnsServer : LabServer, IReloadable
         }
     }
 
-
-    private void Report(string client, string transport, ReadOnlySpan<byte> query, DnsResponder.Outcome outcome)
+    private void Report(string client, DnsTransport transport, ReadOnlySpan<byte> query, DnsResponder.Outcome outcome)
     {
         var question = outcome.Query?.Questions.FirstOrDefault();
         Events.Emit(new DnsQueryLogged(client, transport, DnsMessageReader.PeekId(query) ?? -1, question?.Name ?? "?",
-            question is null ? "?" : DnsRecord.TypeName(question.Type), outcome.Code.ToString().ToUpperInvariant(), outcome.Response?.Length ?? 0, outcome.Error));
+            question is null ? "?" : DnsRecord.TypeName(question.Type), outcome.Code, outcome.Response?.Length ?? 0, outcome.Error));
         if (!options.HexDumps)
             return;
         Events.Emit(DnsHex.Describe($"query from {client}", query));
@@ -217,16 +156,11 @@ public sealed class DnsServer : LabServer, IReloadable
 
     protected override void CloseListener()
     {
-        udp?.Dispose();
-        tcp?.Dispose();
+        udp.Close();
+        tcp.Close();
     }
 
-    protected override async Task OnStoppedAsync()
-    {
-        Task[] running;
-        lock (gate) running = [.. tcpSessions];
-        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    protected override Task OnStoppedAsync() => tcp.StopSessionsAsync(TimeSpan.Zero);
 }
 
 /// <summary>A DNS message as a labelled hex dump event.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Netlab.Labs.Dns;
 
 /// <summary>TYPE values (RFC 1035 section 3.2.2; AAAA from RFC 3596).</summary>
@@ -15,15 +17,15 @@ public enum DnsType : ushort
 
 public enum DnsClass : ushort { IN = 1, ANY = 255 }
 
-/// <summary>RCODE values (RFC 1035 section 4.1.1).</summary>
+/// <summary>RCODE values (RFC 1035 section 4.1.1); in JSON by the names dig prints.</summary>
 public enum DnsResponseCode : byte
 {
-    NoError = 0,
-    FormErr = 1,
-    ServFail = 2,
-    NXDomain = 3,
-    NotImp = 4,
-    Refused = 5,
+    [JsonStringEnumMemberName("NOERROR")] NoError = 0,
+    [JsonStringEnumMemberName("FORMERR")] FormErr = 1,
+    [JsonStringEnumMemberName("SERVFAIL")] ServFail = 2,
+    [JsonStringEnumMemberName("NXDOMAIN")] NXDomain = 3,
+    [JsonStringEnumMemberName("NOTIMP")] NotImp = 4,
+    [JsonStringEnumMemberName("REFUSED")] Refused = 5,
 }
 
 /// <summary>

@@ -20,18 +20,18 @@ public sealed class FtpClientConnection : IAsyncDisposable
 {
     private readonly Socket control;
     private readonly LineReader reader;
-    private readonly IEventSink events;
+    private readonly FtpTranscript transcript;
     private readonly int timeoutMs;
     private readonly IPEndPoint server;
 
     private FtpClientConnection(Socket control, IEventSink events, int timeoutMs)
     {
         this.control = control;
-        this.events = events;
         this.timeoutMs = timeoutMs;
         reader = new LineReader(new NetworkStream(control, ownsSocket: false));
         server = (IPEndPoint)control.RemoteEndPoint!;
         Name = server.ToString();
+        transcript = new FtpTranscript(events, Name);
     }
 
     /// <summary>The server's endpoint as text; the Connection of this client's transcript lines.</summary>
@@ -48,16 +48,13 @@ public sealed class FtpClientConnection : IAsyncDisposable
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(timeoutMs);
-            try
-            {
-                await socket.ConnectAsync(server, timeout.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new LabException($"No connection to {server} within {timeoutMs} ms.");
-            }
+            using var deadline = Deadline.After(timeoutMs, cancellationToken);
+            await socket.ConnectAsync(server, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new LabException($"No connection to {server} within {timeoutMs} ms.");
         }
         catch
         {
@@ -80,38 +77,29 @@ public sealed class FtpClientConnection : IAsyncDisposable
     /// <summary>Reads one reply within the timeout; throws <see cref="FtpProtocolException"/> on garbage or a closed connection.</summary>
     public async Task<FtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(timeoutMs);
-        var parser = new FtpReplyParser();
+        using var deadline = Deadline.After(timeoutMs, cancellationToken);
         try
         {
-            while (true)
-            {
-                var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) ?? throw new FtpProtocolException("the server closed the control connection");
-                if (line.TooLong)
-                    throw new FtpProtocolException($"a reply line longer than {FtpCommandParser.MaxLine} bytes");
-                var text = Encoding.UTF8.GetString(line.Bytes);
-                events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Control, text, Name));
-                if (parser.Add(text) is { } reply)
-                    return reply;
-            }
+            return FtpReply.From(await MultilineReply.ReadAsync(reader, FtpReply.Grammar, line => transcript.Write(TranscriptDirection.ServerToClient, line), deadline.Token));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
             throw new FtpProtocolException($"no reply within {timeoutMs} ms");
         }
+        catch (ReplyFormatException e)
+        {
+            throw new FtpProtocolException(e.Message);
+        }
     }
 
-    /// <summary>Sends one command line (PASS is masked in the transcript, not on the wire).</summary>
+    /// <summary>Sends one command line (the transcript masks the password of PASS, the wire does not).</summary>
     public async Task SendAsync(string command, CancellationToken cancellationToken)
     {
         if (command.Contains('\r') || command.Contains('\n'))
             throw new LabException("A command cannot contain a line break.");
-        var shown = command.StartsWith("PASS ", StringComparison.OrdinalIgnoreCase) ? "PASS ****" : command;
-        events.Emit(new TranscriptLine(TranscriptDirection.ClientToServer, TranscriptChannel.Control, shown, Name));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(timeoutMs);
-        await control.SendAsync(Encoding.UTF8.GetBytes(command + "\r\n"), SocketFlags.None, timeout.Token);
+        transcript.Write(TranscriptDirection.ClientToServer, command);
+        using var deadline = Deadline.After(timeoutMs, cancellationToken);
+        await control.SendAsync(Encoding.UTF8.GetBytes(command + "\r\n"), SocketFlags.None, deadline.Token);
     }
 
     public async Task<FtpReply> CommandAsync(string command, CancellationToken cancellationToken)
@@ -125,67 +113,27 @@ public sealed class FtpClientConnection : IAsyncDisposable
     /// command, moves the bytes (from upload or into download), and reads the final reply. A
     /// refusal at any step comes back as that reply, not as an exception.
     /// </summary>
-    public async Task<FtpDataResult> TransferAsync(string command, string direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken)
+    public async Task<FtpDataResult> TransferAsync(string command, FtpTransferDirection direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var count = new FtpByteCount();
-        Socket? listener = null;
-        Socket? data = null;
+        var data = new DataConnection();
         string? error = null;
         var completed = false;
         var opened = true; // false when the server refused before any data connection: then there is no transfer to report
-        FtpReply reply;
-        using var acceptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            Task<Socket>? accepting = null;
-            var local = FtpHostPort.Normalize(LocalEndPoint.Address);
-            var ipv4 = local.AddressFamily == AddressFamily.InterNetwork;
-            if (Passive)
-            {
-                reply = await CommandAsync(ipv4 ? "PASV" : "EPSV", cancellationToken);
-                int port;
-                if (reply.Code == 227 && FtpHostPort.TryParsePasvReply(reply.Message, out var offered))
-                    port = offered.Port;
-                else if (reply.Code == 229 && FtpHostPort.TryParseEpsvReply(reply.Message, out var epsvPort))
-                    port = epsvPort;
-                else
-                    return Refused(reply);
-                // The address in a 227 is ignored, as curl does: it may be private or a bounce
-                // target; the data connection goes to the host the control connection reached.
-                var target = new IPEndPoint(FtpHostPort.Normalize(server.Address), port);
-                data = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                connectTimeout.CancelAfter(timeoutMs);
-                await data.ConnectAsync(target, connectTimeout.Token);
-                Info($"connected to {target} (passive)", TranscriptChannel.Data);
-            }
-            else
-            {
-                listener = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                listener.Bind(new IPEndPoint(local, 0));
-                listener.Listen(1);
-                var bound = (IPEndPoint)listener.LocalEndPoint!;
-                reply = await CommandAsync(ipv4 ? $"PORT {FtpHostPort.FormatPort(bound)}" : $"EPRT {FtpHostPort.FormatEprt(bound)}", cancellationToken);
-                if (!reply.IsSuccess)
-                    return Refused(reply);
-                acceptTimeout.CancelAfter(timeoutMs * 2);
-                accepting = listener.AcceptAsync(acceptTimeout.Token).AsTask();
-            }
-
-            reply = await CommandAsync(command, cancellationToken);
+            if (await (Passive ? ConnectPassiveAsync(data, cancellationToken) : ListenActiveAsync(data, cancellationToken)) is { } refusal)
+                return Refused(refusal);
+            var reply = await CommandAsync(command, cancellationToken);
             if (!reply.IsPreliminary)
                 return Refused(reply);
-            if (accepting is not null)
-            {
-                data = await accepting;
-                Info($"connected from {data.RemoteEndPoint} (active)", TranscriptChannel.Data);
-            }
+            var socket = await data.ConnectedAsync(this);
             if (upload is not null)
-                await FtpDataStreams.SendAsync(data!, upload, timeoutMs, count, cancellationToken);
+                await FtpDataStreams.SendAsync(socket, upload, timeoutMs, count, cancellationToken);
             else
-                await FtpDataStreams.ReceiveAsync(data!, download!, long.MaxValue, timeoutMs, count, cancellationToken);
-            data!.Dispose();
+                await FtpDataStreams.ReceiveAsync(socket, download!, long.MaxValue, timeoutMs, count, cancellationToken);
+            socket.Dispose();
             reply = await ReadReplyAsync(cancellationToken);
             completed = reply.IsSuccess;
             if (!completed)
@@ -204,16 +152,9 @@ public sealed class FtpClientConnection : IAsyncDisposable
         }
         finally
         {
-            listener?.Dispose();
-            data?.Dispose();
+            data.Dispose();
             if (opened)
-            {
-                var ms = Elapsed();
-                var bytes = count.Bytes;
-                events.Emit(new FtpTransfer(Name, Passive ? "passive" : "active", direction, path, bytes, ms, ms > 0 ? bytes / (ms / 1000) : 0, completed, error));
-                Info(string.Create(CultureInfo.InvariantCulture,
-                    $"{bytes} bytes {(upload is null ? "received" : "sent")} in {ms:F1} ms{(error is null ? "" : $" ({error})")}"), TranscriptChannel.Data);
-            }
+                transcript.Transfer(Passive ? FtpDataMode.Passive : FtpDataMode.Active, direction, path, Elapsed(), count.Bytes, completed, error, clientSide: true);
         }
 
         FtpDataResult Refused(FtpReply refusal)
@@ -223,6 +164,74 @@ public sealed class FtpClientConnection : IAsyncDisposable
         }
 
         double Elapsed() => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private IPAddress LocalAddress => FtpHostPort.Normalize(LocalEndPoint.Address);
+
+    /// <summary>
+    /// PASV (EPSV over IPv6) and a connection to the port it names; the refusal, or null. The
+    /// address in a 227 is ignored, as curl does: it may be private or a bounce target; the data
+    /// connection goes to the host the control connection reached (RFC 2577 section 3).
+    /// </summary>
+    private async Task<FtpReply?> ConnectPassiveAsync(DataConnection data, CancellationToken cancellationToken)
+    {
+        var reply = await CommandAsync(LocalAddress.AddressFamily == AddressFamily.InterNetwork ? "PASV" : "EPSV", cancellationToken);
+        int port;
+        if (reply.Code == 227 && FtpHostPort.TryParsePasvReply(reply.Message, out var offered))
+            port = offered.Port;
+        else if (reply.Code == 229 && FtpHostPort.TryParseEpsvReply(reply.Message, out var epsvPort))
+            port = epsvPort;
+        else
+            return reply;
+        var target = new IPEndPoint(FtpHostPort.Normalize(server.Address), port);
+        data.Socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using (var deadline = Deadline.After(timeoutMs, cancellationToken))
+            await data.Socket.ConnectAsync(target, deadline.Token);
+        Info($"connected to {target} (passive)", TranscriptChannel.Data);
+        return null;
+    }
+
+    /// <summary>A listener on our address, PORT (EPRT over IPv6) naming it, and the accept started; the refusal, or null.</summary>
+    private async Task<FtpReply?> ListenActiveAsync(DataConnection data, CancellationToken cancellationToken)
+    {
+        var local = LocalAddress;
+        data.Listener = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        data.Listener.Bind(new IPEndPoint(local, 0));
+        data.Listener.Listen(1);
+        var bound = (IPEndPoint)data.Listener.LocalEndPoint!;
+        var reply = await CommandAsync(local.AddressFamily == AddressFamily.InterNetwork ? $"PORT {FtpHostPort.FormatPort(bound)}" : $"EPRT {FtpHostPort.FormatEprt(bound)}", cancellationToken);
+        if (!reply.IsSuccess)
+            return reply;
+        // The server connects after it has our transfer command and its reply: allow both.
+        data.AcceptDeadline = Deadline.After(timeoutMs * 2, cancellationToken);
+        data.Accepting = data.Listener.AcceptAsync(data.AcceptDeadline.Token).AsTask();
+        return null;
+    }
+
+    /// <summary>One transfer's data connection while it is set up: the passive socket, or the active listener and its accept.</summary>
+    private sealed class DataConnection : IDisposable
+    {
+        public Socket? Socket { get; set; }
+        public Socket? Listener { get; set; }
+        public Task<Socket>? Accepting { get; set; }
+        public Deadline? AcceptDeadline { get; set; }
+
+        /// <summary>The connected socket: the passive one, or the server's connection to our listener.</summary>
+        public async Task<Socket> ConnectedAsync(FtpClientConnection owner)
+        {
+            if (Accepting is null)
+                return Socket!;
+            Socket = await Accepting;
+            owner.Info($"connected from {Socket.RemoteEndPoint} (active)", TranscriptChannel.Data);
+            return Socket;
+        }
+
+        public void Dispose()
+        {
+            Listener?.Dispose();
+            Socket?.Dispose();
+            AcceptDeadline?.Dispose();
+        }
     }
 
     /// <summary>Sends QUIT and reads the 221 (best effort: the server may already be gone).</summary>
@@ -239,12 +248,11 @@ public sealed class FtpClientConnection : IAsyncDisposable
     }
 
     public void Info(string text, TranscriptChannel channel = TranscriptChannel.Control) =>
-        events.Emit(new TranscriptLine(TranscriptDirection.Info, channel, text, Name));
+        transcript.Write(TranscriptDirection.Info, text, channel);
 
     public ValueTask DisposeAsync()
     {
-        try { control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        control.Dispose();
+        control.CloseQuietly();
         return ValueTask.CompletedTask;
     }
 }

@@ -8,7 +8,7 @@ public readonly record struct FtpCommand(string Verb, string Argument)
     public bool HasArgument => Argument.Length > 0;
 
     /// <summary>The line as a transcript shows it: the password of PASS is masked.</summary>
-    public string ForTranscript => Verb == "PASS" ? "PASS ****" : HasArgument ? $"{Verb} {Argument}" : Verb;
+    public string ForTranscript => FtpTranscript.Redact(HasArgument ? $"{Verb} {Argument}" : Verb);
 }
 
 /// <summary>Why a line is not a command, with the reply it gets.</summary>

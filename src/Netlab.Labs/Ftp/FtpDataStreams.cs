@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Ftp;
 
@@ -25,17 +26,18 @@ public static class FtpDataStreams
     private const int Chunk = 256 * 1024;
 
     /// <summary>Sends everything from source, then ends the sending side (end of file in stream mode, RFC 959 section 3.4.1).</summary>
-    public static async Task SendAsync(Socket data, Stream source, int timeoutMs, FtpByteCount count, CancellationToken cancellationToken)
+    public static async Task SendAsync(Socket data, Stream source, int timeoutMs, FtpByteCount count, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // The limit runs for each send only, not while the source is read.
+            using var stall = Deadline.After(Timeout.InfiniteTimeSpan, cancellationToken, time);
             int n;
             while ((n = await source.ReadAsync(buffer.AsMemory(0, Chunk), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                stall.CancelAfter(timeoutMs);
-                await Guard(data.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, stall.Token), timeoutMs, cancellationToken).ConfigureAwait(false);
+                stall.Restart(timeoutMs);
+                await Guard(data.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, stall.Token), stall, timeoutMs).ConfigureAwait(false);
                 count.Add(n);
             }
             data.Shutdown(SocketShutdown.Send);
@@ -50,16 +52,16 @@ public static class FtpDataStreams
     /// Receives until the peer closes, writing to destination; more than limit bytes makes
     /// <see cref="FtpLimitException"/>.
     /// </summary>
-    public static async Task ReceiveAsync(Socket data, Stream destination, long limit, int timeoutMs, FtpByteCount count, CancellationToken cancellationToken)
+    public static async Task ReceiveAsync(Socket data, Stream destination, long limit, int timeoutMs, FtpByteCount count, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Chunk);
         try
         {
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stall = Deadline.After(timeoutMs, cancellationToken, time);
             while (true)
             {
-                stall.CancelAfter(timeoutMs);
-                var n = await Guard(data.ReceiveAsync(buffer.AsMemory(0, Chunk), SocketFlags.None, stall.Token), timeoutMs, cancellationToken).ConfigureAwait(false);
+                stall.Restart(timeoutMs);
+                var n = await Guard(data.ReceiveAsync(buffer.AsMemory(0, Chunk), SocketFlags.None, stall.Token), stall, timeoutMs).ConfigureAwait(false);
                 if (n == 0)
                     return;
                 if (count.Bytes + n > limit)
@@ -75,13 +77,13 @@ public static class FtpDataStreams
     }
 
     /// <summary>Tells a stall (the timeout fired) apart from the caller's cancellation.</summary>
-    private static async ValueTask<T> Guard<T>(ValueTask<T> operation, int timeoutMs, CancellationToken cancellationToken)
+    private static async ValueTask<T> Guard<T>(ValueTask<T> operation, Deadline stall, int timeoutMs)
     {
         try
         {
             return await operation.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stall.Expired)
         {
             throw new FtpDataTimeoutException(timeoutMs);
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Ftp;
 
@@ -44,68 +45,24 @@ public sealed record FtpReply(int Code, IReadOnlyList<string> Lines)
         return text.ToString();
     }
 
+    /// <summary>
+    /// RFC 959 section 4.2: "123-" first, any text, "123 " last. Bounded: a FEAT or HELP is a few
+    /// lines, a reply that does not end after 10,000 is an error.
+    /// </summary>
+    public static ReplyGrammar Grammar { get; } = new()
+    {
+        Protocol = "FTP",
+        Reference = "RFC 959 section 4.2",
+        CodeOnEveryLine = false,
+        MaxLineBytes = FtpCommandParser.MaxLine,
+        MaxLines = 10_000,
+        MaxBytes = 1024 * 1024,
+    };
+
+    public static FtpReply From(MultilineReply reply) => new(reply.Code, reply.Lines);
+
     /// <summary>The lines as they go on the wire, without their CRLF (for transcripts).</summary>
     public IEnumerable<string> WireLines() => Format().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-}
-
-/// <summary>
-/// The client's side of RFC 959 section 4.2: collects reply lines into replies. A reply is one
-/// line "123 text", or "123-text" followed by any lines up to one that starts "123 ".
-/// Lines that break the form make <see cref="FtpProtocolException"/>.
-/// </summary>
-public sealed class FtpReplyParser
-{
-    private readonly List<string> lines = [];
-    private int code = -1;
-
-    /// <summary>Adds one line (without CRLF); returns the reply once it is complete, else null.</summary>
-    public FtpReply? Add(string line)
-    {
-        if (code < 0)
-        {
-            if (line.Length < 3 || !TryCode(line, out var first) || (line.Length > 3 && line[3] is not (' ' or '-')))
-                throw new FtpProtocolException($"not an FTP reply: \"{Clip(line)}\"");
-            if (line.Length == 3 || line[3] == ' ')
-                return new FtpReply(first, [line.Length > 4 ? line[4..] : ""]);
-            code = first;
-            lines.Add(line[4..]);
-            return null;
-        }
-        if (line.Length >= 4 && line[3] == ' ' && TryCode(line, out var last) && last == code)
-        {
-            lines.Add(line[4..]);
-            var reply = new FtpReply(code, [.. lines]);
-            lines.Clear();
-            code = -1;
-            return reply;
-        }
-        if (line.Length == 3 && TryCode(line, out var bare) && bare == code)
-        {
-            lines.Add("");
-            var reply = new FtpReply(code, [.. lines]);
-            lines.Clear();
-            code = -1;
-            return reply;
-        }
-        if (lines.Count >= 10_000)
-            throw new FtpProtocolException("a multi-line reply that does not end");
-        lines.Add(line.StartsWith(' ') ? line[1..] : line);
-        return null;
-    }
-
-    private static bool TryCode(string line, out int value)
-    {
-        value = 0;
-        for (var i = 0; i < 3; i++)
-        {
-            if (!char.IsAsciiDigit(line[i]))
-                return false;
-            value = value * 10 + (line[i] - '0');
-        }
-        return value >= 100;
-    }
-
-    internal static string Clip(string text) => text.Length <= 100 ? text : text[..100] + "…";
 }
 
 /// <summary>The peer broke the protocol (garbage for a reply, closed mid-reply): the exchange is over.</summary>

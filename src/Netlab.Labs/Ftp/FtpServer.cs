@@ -15,7 +15,8 @@ public sealed class FtpServer : TcpLabServer
 {
     private readonly FtpSessionContext context;
 
-    public FtpServer(FtpServerOptions options, ServerContext server) : base("ftp", server.EndPoint, server.Events, 512)
+    /// <param name="time">The clock of the sessions' timeouts; the system's unless a test drives a fake one.</param>
+    public FtpServer(FtpServerOptions options, ServerContext server, TimeProvider? time = null) : base("ftp", server.EndPoint, server.Events, 512, time ?? server.Time)
     {
         var content = new ContentRoot(server.Environment.ContentRoot);
         if (content.TryResolve(options.Root, out var root) != ContentRoot.Outcome.Found || !Directory.Exists(root))
@@ -23,7 +24,7 @@ public sealed class FtpServer : TcpLabServer
         if (!FtpAccounts.TryParse(options.Accounts, out var accounts, out var error))
             throw new LabException(error);
         Files = new FtpFileSystem(new ContentRoot(root), options.UploadFolder, options.ReadOnly);
-        context = new FtpSessionContext(options, Files, accounts, server.Events);
+        context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time);
     }
 
     public FtpFileSystem Files { get; }

@@ -9,8 +9,11 @@ using Netlab.Labs.Core;
 namespace Netlab.Labs.Ftp;
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events)
+internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events, TimeProvider time)
 {
+    /// <summary>The clock of every timeout (idle, data, replies): the system's, or a fake one in tests.</summary>
+    public TimeProvider Time { get; } = time;
+
     public FtpServerOptions Options { get; } = options;
     public FtpFileSystem Files { get; } = files;
     public IReadOnlyDictionary<string, string> Accounts { get; } = accounts;
@@ -26,19 +29,8 @@ internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem 
 /// </summary>
 internal sealed class FtpSession(Socket control, string client, FtpSessionContext context)
 {
-    private static readonly HashSet<string> AllowedBeforeLogin = ["USER", "PASS", "QUIT", "SYST", "FEAT", "HELP", "NOOP", "OPTS"];
-
-    /// <summary>Commands of RFC 959 and its extensions this server knows but does not do: 502, not 500.</summary>
-    private static readonly HashSet<string> NotImplemented =
-        ["ACCT", "SMNT", "REIN", "STOU", "APPE", "RNFR", "RNTO", "SITE", "STAT", "MLSD", "MLST", "AUTH", "PBSZ", "PROT", "CCC",
-         "ADAT", "CONF", "ENC", "MIC", "LPRT", "LPSV", "LANG", "MFMT", "HOST"];
-
-    private static readonly Dictionary<string, string> Aliases = new()
-    {
-        ["XPWD"] = "PWD", ["XCWD"] = "CWD", ["XCUP"] = "CDUP", ["XMKD"] = "MKD", ["XRMD"] = "RMD",
-    };
-
     private readonly LineReader reader = new(new NetworkStream(control, ownsSocket: false));
+    private readonly FtpTranscript transcript = new(context.Events, client);
     private readonly Queue<WireLine?> pending = new();
     private readonly IPEndPoint local = (IPEndPoint)control.LocalEndPoint!;
     private readonly IPAddress peer = FtpHostPort.Normalize(((IPEndPoint)control.RemoteEndPoint!).Address);
@@ -53,6 +45,12 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     private Socket? passiveListener;
     private int commands;
     private int transfers;
+    private bool quit;
+
+    // What the state table reads (FtpStateTable).
+    internal bool LoggedIn => user is not null;
+    internal bool UserGiven => pendingUser is not null;
+    internal bool DataSetUp => activeTarget is not null || passiveListener is not null;
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -82,8 +80,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         finally
         {
             passiveListener?.Dispose();
-            try { control.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-            control.Dispose();
+            control.CloseQuietly();
             context.Events.Emit(new LogLine(LogSeverity.Info,
                 $"session {client} closed ({(user is null ? "not logged in" : $"user {user}")}, {commands} commands, {transfers} transfers)"));
         }
@@ -96,13 +93,12 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     {
         if (pending.TryDequeue(out var queued))
             return queued;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        idle.CancelAfter(Options.IdleTimeoutMs);
+        using var idle = Deadline.After(Options.IdleTimeoutMs, stopping, context.Time);
         try
         {
             return await reader.ReadLineAsync(FtpCommandParser.MaxLine, idle.Token);
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (idle.Expired)
         {
             throw new IdleException();
         }
@@ -119,8 +115,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             return true;
         }
         var error = FtpCommandParser.Parse(line.Bytes, out var command);
-        Transcript(TranscriptDirection.ClientToServer, error == FtpCommandError.None ? command.ForTranscript
-            : line.Bytes.AsSpan().StartsWith("PASS "u8) ? "PASS ****" : Printable.Ascii(line.Bytes, 200));
+        Transcript(TranscriptDirection.ClientToServer, error == FtpCommandError.None ? command.ForTranscript : Printable.Ascii(line.Bytes, 200));
         switch (error)
         {
             case FtpCommandError.Empty:
@@ -133,73 +128,36 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
                 await ReplyAsync(501, "Invalid characters in the argument.", stopping);
                 return true;
         }
-        var verb = Aliases.GetValueOrDefault(command.Verb, command.Verb);
-        if (NotImplemented.Contains(verb))
-        {
+        // The state table answers an unmet need (530, 503, 501) or runs the command's handler.
+        if (FtpStateTable.NotImplemented.Contains(command.Verb))
             await ReplyAsync(502, "Command not implemented.", stopping);
-            return true;
-        }
-        if (user is null && !AllowedBeforeLogin.Contains(verb) && IsKnown(verb))
-        {
-            await ReplyAsync(530, "Please login with USER and PASS.", stopping);
-            return true;
-        }
-        var arg = command.Argument;
-        var reply = verb switch
-        {
-            "USER" => User(arg),
-            "PASS" => Pass(arg),
-            "QUIT" => new FtpReply(221, "Goodbye."),
-            "NOOP" => new FtpReply(200, "NOOP ok."),
-            "SYST" => new FtpReply(215, "UNIX Type: L8"),
-            "FEAT" => new FtpReply(211, ["Features:", " EPRT", " EPSV", " MDTM", " PASV", " REST STREAM", " SIZE", " TVFS", " UTF8", "End"]),
-            "HELP" => new FtpReply(214, ["The following commands are recognized.",
-                " ABOR ALLO CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP OPTS PASS PASV PORT",
-                " PWD QUIT REST RETR RMD SIZE STOR STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD", "Help OK."]),
-            "OPTS" => arg.Equals("UTF8 ON", StringComparison.OrdinalIgnoreCase) || arg.Equals("UTF-8 ON", StringComparison.OrdinalIgnoreCase)
-                ? new FtpReply(200, "Always in UTF8 mode.") : new FtpReply(501, "Option not understood."),
-            "PWD" => new FtpReply(257, $"{Quote(cwd)} is the current directory"),
-            "CWD" => NeedArgument(arg) ?? ChangeDirectory(arg),
-            "CDUP" => ChangeDirectory(".."),
-            "TYPE" => NeedArgument(arg) ?? Type(arg),
-            "MODE" => NeedArgument(arg) ?? Choice(arg, "S", ["B", "C"], "Mode"),
-            "STRU" => NeedArgument(arg) ?? Choice(arg, "F", ["R", "P"], "Structure"),
-            "ALLO" => new FtpReply(202, "ALLO command ignored."),
-            "REST" => NeedArgument(arg) ?? Restart(arg),
-            "ABOR" => new FtpReply(225, "No transfer to abort."),
-            "PORT" => NeedArgument(arg) ?? Port(arg),
-            "EPRT" => NeedArgument(arg) ?? Eprt(arg),
-            "PASV" => Passive(extended: false, arg),
-            "EPSV" => Passive(extended: true, arg),
-            "SIZE" => NeedArgument(arg) ?? Size(arg),
-            "MDTM" => NeedArgument(arg) ?? Modified(arg),
-            "DELE" => NeedArgument(arg) ?? Delete(arg),
-            "MKD" => NeedArgument(arg) ?? MakeDirectory(arg),
-            "RMD" => NeedArgument(arg) ?? RemoveDirectory(arg),
-            "RETR" or "STOR" or "LIST" or "NLST" => null,
-            _ => new FtpReply(500, "Unknown command."),
-        };
-        if (reply is not null)
-        {
-            await ReplyAsync(reply, stopping);
-            return verb != "QUIT";
-        }
-        await TransferCommandAsync(verb, arg, stopping);
-        return true;
+        else if (FtpStateTable.Find(command.Verb) is not { } rule)
+            await ReplyAsync(500, "Unknown command.", stopping);
+        else if (rule.Refusal(this, command.Argument) is { } refusal)
+            await ReplyAsync(refusal, stopping);
+        else
+            await rule.Handler(this, command.Argument, stopping);
+        return !quit;
     }
 
-    private static bool IsKnown(string verb) => verb is "USER" or "PASS" or "QUIT" or "NOOP" or "SYST" or "FEAT" or "HELP" or "OPTS" or "PWD"
-        or "CWD" or "CDUP" or "TYPE" or "MODE" or "STRU" or "ALLO" or "REST" or "ABOR" or "PORT" or "EPRT" or "PASV" or "EPSV" or "SIZE"
-        or "MDTM" or "DELE" or "MKD" or "RMD" or "RETR" or "STOR" or "LIST" or "NLST";
+    internal Task QuitAsync(CancellationToken stopping)
+    {
+        quit = true;
+        return ReplyAsync(221, "Goodbye.", stopping);
+    }
 
-    private static FtpReply? NeedArgument(string arg) => arg.Length == 0 ? new FtpReply(501, "Missing argument.") : null;
+    internal static FtpReply Opts(string arg) =>
+        arg.Equals("UTF8 ON", StringComparison.OrdinalIgnoreCase) || arg.Equals("UTF-8 ON", StringComparison.OrdinalIgnoreCase)
+            ? new FtpReply(200, "Always in UTF8 mode.") : new FtpReply(501, "Option not understood.");
+
+    internal FtpReply PrintDirectory() => new(257, $"{Quote(cwd)} is the current directory");
 
     /// <summary>A path in a 257 reply: quoted, with quotes inside doubled (RFC 959 appendix II).</summary>
     private static string Quote(string path) => "\"" + path.Replace("\"", "\"\"") + "\"";
 
     // ---- Login (RFC 959 section 4.1.1) ------------------------------------------------------
 
-    private FtpReply User(string name)
+    internal FtpReply User(string name)
     {
         if (name.Length == 0)
             return new FtpReply(501, "Missing user name.");
@@ -215,7 +173,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         return new FtpReply(331, "Please specify the password.");
     }
 
-    private FtpReply Pass(string password)
+    internal FtpReply Pass(string password)
     {
         if (user is not null)
             return new FtpReply(230, "Already logged in.");
@@ -235,7 +193,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     // ---- Parameters (RFC 959 section 4.1.2) -------------------------------------------------
 
-    private FtpReply Type(string arg) => arg.ToUpperInvariant() switch
+    internal FtpReply Type(string arg) => arg.ToUpperInvariant() switch
     {
         "I" or "L 8" or "L8" => SetType(true),
         "A" or "A N" => SetType(false),
@@ -250,12 +208,12 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         return new FtpReply(200, toBinary ? "Switching to Binary mode." : "Switching to ASCII mode.");
     }
 
-    private static FtpReply Choice(string arg, string supported, string[] known, string what) =>
+    internal static FtpReply Choice(string arg, string supported, string[] known, string what) =>
         arg.Equals(supported, StringComparison.OrdinalIgnoreCase) ? new FtpReply(200, $"{what} set to {supported}.")
         : known.Contains(arg.ToUpperInvariant()) ? new FtpReply(504, $"{what} {arg.ToUpperInvariant()} not implemented; only {supported}.")
         : new FtpReply(501, $"Unrecognised {what.ToUpperInvariant()} argument.");
 
-    private FtpReply Restart(string arg)
+    internal FtpReply Restart(string arg)
     {
         if (!long.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
             return new FtpReply(501, "REST takes a byte offset.");
@@ -268,14 +226,14 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     /// own peer and an unprivileged port, as vsftpd does: anything else would let a client aim
     /// the server at a third host (the "FTP bounce" attack, RFC 2577 section 3).
     /// </summary>
-    private FtpReply Port(string arg)
+    internal FtpReply Port(string arg)
     {
         if (!FtpHostPort.TryParsePort(arg, out var target))
             return new FtpReply(501, "Syntax error in PORT argument.");
         return SetActive(target, "PORT");
     }
 
-    private FtpReply Eprt(string arg)
+    internal FtpReply Eprt(string arg)
     {
         if (!FtpHostPort.TryParseEprt(arg, out var target))
             return new FtpReply(501, "Syntax error in EPRT argument.");
@@ -294,7 +252,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     }
 
     /// <summary>PASV and EPSV: listen on a fresh port of the address the client reached us on.</summary>
-    private FtpReply Passive(bool extended, string arg)
+    internal FtpReply Passive(bool extended, string arg)
     {
         if (!Options.PassiveEnabled)
             return new FtpReply(502, "Passive mode is turned off on this server; use PORT or EPRT.");
@@ -335,7 +293,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     // ---- Files and folders (RFC 959 section 4.1.3, RFC 3659) ---------------------------------
 
-    private FtpReply ChangeDirectory(string arg)
+    internal FtpReply ChangeDirectory(string arg)
     {
         var path = FtpFileSystem.Combine(cwd, arg);
         if (context.Files.Resolve(path, out var full) != ContentRoot.Outcome.Found || !Directory.Exists(full))
@@ -357,11 +315,11 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         };
     }
 
-    private FtpReply Size(string arg) =>
+    internal FtpReply Size(string arg) =>
         ReadableFile(arg, out _, out var full) ?? new FtpReply(213, new FileInfo(full).Length.ToString(CultureInfo.InvariantCulture));
 
     // RFC 3659 section 2.3: time-val is YYYYMMDDHHMMSS in UTC.
-    private FtpReply Modified(string arg) =>
+    internal FtpReply Modified(string arg) =>
         ReadableFile(arg, out _, out var full) ?? new FtpReply(213, File.GetLastWriteTimeUtc(full).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture));
 
     private FtpReply? WriteDenied(string path, out string full) => context.Files.CheckWrite(path, out full) switch
@@ -372,7 +330,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             ? $"Permission denied: only {upload} is writable." : "Permission denied."),
     };
 
-    private FtpReply Delete(string arg)
+    internal FtpReply Delete(string arg)
     {
         var path = FtpFileSystem.Combine(cwd, arg);
         if (WriteDenied(path, out var full) is { } denied)
@@ -385,7 +343,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         return new FtpReply(250, "Delete operation successful.");
     }
 
-    private FtpReply MakeDirectory(string arg)
+    internal FtpReply MakeDirectory(string arg)
     {
         var path = FtpFileSystem.Combine(cwd, arg);
         if (WriteDenied(path, out var full) is { } denied)
@@ -396,7 +354,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         return new FtpReply(257, $"{Quote(path)} created");
     }
 
-    private FtpReply RemoveDirectory(string arg)
+    internal FtpReply RemoveDirectory(string arg)
     {
         var path = FtpFileSystem.Combine(cwd, arg);
         if (WriteDenied(path, out var full) is { } denied)
@@ -416,120 +374,111 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     // ---- Transfers (RFC 959 sections 3.2, 3.3 and 4.1.3) ------------------------------------
 
-    private async Task TransferCommandAsync(string verb, string arg, CancellationToken stopping)
+    /// <summary>REST applies to the next transfer only (RFC 959 section 4.1.3), whatever it is.</summary>
+    private long TakeRestart()
     {
-        if (activeTarget is null && passiveListener is null)
-        {
-            await ReplyAsync(503, "Bad sequence of commands: use PORT or PASV first.", stopping);
-            return;
-        }
-        if (verb is "RETR" or "STOR" && arg.Length == 0)
-        {
-            await ReplyAsync(501, "Missing argument.", stopping);
-            return;
-        }
         var offset = restart;
         restart = 0;
-        switch (verb)
+        return offset;
+    }
+
+    internal async Task RetrieveAsync(string arg, CancellationToken stopping)
+    {
+        var offset = TakeRestart();
+        if (ReadableFile(arg, out var path, out var full) is { } refused)
         {
-            case "RETR":
-            {
-                if (ReadableFile(arg, out var path, out var full) is { } refused)
+            await ReplyAsync(refused, stopping);
+            return;
+        }
+        FileStream file;
+        try
+        {
+            file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await ReplyAsync(550, "Failed to open file.", stopping);
+            return;
+        }
+        await using (file)
+        {
+            if (offset > 0)
+                file.Seek(Math.Min(offset, file.Length), SeekOrigin.Begin);
+            // TYPE A sends files as they are stored (Unix line ends), as vsftpd does by default: see the FTP notes.
+            var opening = string.Create(CultureInfo.InvariantCulture,
+                $"Opening {(binary ? "BINARY" : "ASCII")} mode data connection for {FtpFileSystem.Name(path)} ({file.Length - file.Position} bytes).");
+            await TransferAsync(FtpTransferDirection.Download, path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
+        }
+    }
+
+    /// <summary>LIST (ls -l lines) or NLST (names only) of a folder; "-la" and other ls options are ignored.</summary>
+    internal async Task ListAsync(string arg, bool names, CancellationToken stopping)
+    {
+        TakeRestart();
+        var target = string.Join(' ', arg.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(a => !a.StartsWith('-')));
+        var path = FtpFileSystem.Combine(cwd, target);
+        var outcome = context.Files.Resolve(path, out var full);
+        if (outcome != ContentRoot.Outcome.Found)
+        {
+            await ReplyAsync(550, outcome == ContentRoot.Outcome.Forbidden ? "Permission denied." : "No such file or directory.", stopping);
+            return;
+        }
+        var now = DateTime.UtcNow;
+        var text = new StringBuilder();
+        foreach (var (name, info) in context.Files.List(path, full))
+            text.Append(names ? name : FtpFileSystem.ListLine(name, info, now)).Append("\r\n");
+        using var listing = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
+        await TransferAsync(FtpTransferDirection.Listing, path, "Here comes the directory listing.",
+            (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token, context.Time), null, stopping);
+    }
+
+    internal async Task StoreAsync(string arg, CancellationToken stopping)
+    {
+        var offset = TakeRestart();
+        var path = FtpFileSystem.Combine(cwd, arg);
+        if (WriteDenied(path, out var full) is { } refused)
+        {
+            await ReplyAsync(refused, stopping);
+            return;
+        }
+        if (Directory.Exists(full))
+        {
+            await ReplyAsync(553, "Could not create file: a directory has that name.", stopping);
+            return;
+        }
+        if (offset > 0)
+        {
+            await ReplyAsync(504, "Resuming an upload (REST before STOR) is not supported.", stopping);
+            return;
+        }
+        // Written beside the target and moved over it when complete: a broken upload leaves
+        // nothing behind and never destroys the file it would have replaced.
+        var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
+        var limit = (long)Options.MaxUploadMegabytes * 1024 * 1024;
+        var completed = false;
+        try
+        {
+            await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            completed = await TransferAsync(FtpTransferDirection.Upload, path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
+                (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token, context.Time),
+                // Closed (and moved, or removed) before the 226 or 426, so a client that
+                // reads the result right after the reply finds it complete.
+                () =>
                 {
-                    await ReplyAsync(refused, stopping);
-                    return;
-                }
-                FileStream file;
-                try
+                    file.Dispose();
+                    File.Move(partial, full, overwrite: true);
+                },
+                stopping,
+                () =>
                 {
-                    file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    await ReplyAsync(550, "Failed to open file.", stopping);
-                    return;
-                }
-                await using (file)
-                {
-                    if (offset > 0)
-                        file.Seek(Math.Min(offset, file.Length), SeekOrigin.Begin);
-                    // TYPE A sends files as they are stored (Unix line ends), as vsftpd does by default: see the FTP notes.
-                    var opening = string.Create(CultureInfo.InvariantCulture,
-                        $"Opening {(binary ? "BINARY" : "ASCII")} mode data connection for {FtpFileSystem.Name(path)} ({file.Length - file.Position} bytes).");
-                    await TransferAsync("download", path, opening, (data, count, token) => FtpDataStreams.SendAsync(data, file, Options.DataTimeoutMs, count, token), null, stopping);
-                }
-                return;
-            }
-            case "LIST" or "NLST":
-            {
-                var target = string.Join(' ', arg.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(a => !a.StartsWith('-'))); // "-la" etc.: ls options
-                var path = FtpFileSystem.Combine(cwd, target);
-                var outcome = context.Files.Resolve(path, out var full);
-                if (outcome != ContentRoot.Outcome.Found)
-                {
-                    await ReplyAsync(550, outcome == ContentRoot.Outcome.Forbidden ? "Permission denied." : "No such file or directory.", stopping);
-                    return;
-                }
-                var now = DateTime.UtcNow;
-                var text = new StringBuilder();
-                foreach (var (name, info) in context.Files.List(path, full))
-                    text.Append(verb == "LIST" ? FtpFileSystem.ListLine(name, info, now) : name).Append("\r\n");
-                using var listing = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
-                await TransferAsync("listing", path, "Here comes the directory listing.",
-                    (data, count, token) => FtpDataStreams.SendAsync(data, listing, Options.DataTimeoutMs, count, token), null, stopping);
-                return;
-            }
-            case "STOR":
-            {
-                var path = FtpFileSystem.Combine(cwd, arg);
-                if (WriteDenied(path, out var full) is { } refused)
-                {
-                    await ReplyAsync(refused, stopping);
-                    return;
-                }
-                if (Directory.Exists(full))
-                {
-                    await ReplyAsync(553, "Could not create file: a directory has that name.", stopping);
-                    return;
-                }
-                if (offset > 0)
-                {
-                    await ReplyAsync(504, "Resuming an upload (REST before STOR) is not supported.", stopping);
-                    return;
-                }
-                // Written beside the target and moved over it when complete: a broken upload leaves
-                // nothing behind and never destroys the file it would have replaced.
-                var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
-                var limit = (long)Options.MaxUploadMegabytes * 1024 * 1024;
-                var completed = false;
-                try
-                {
-                    await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-                    {
-                        completed = await TransferAsync("upload", path, $"Ok to send data for {FtpFileSystem.Name(path)}.",
-                            (data, count, token) => FtpDataStreams.ReceiveAsync(data, file, limit, Options.DataTimeoutMs, count, token),
-                            // Closed (and moved, or removed) before the 226 or 426, so a client that
-                            // reads the result right after the reply finds it complete.
-                            () =>
-                            {
-                                file.Dispose();
-                                File.Move(partial, full, overwrite: true);
-                            },
-                            stopping,
-                            () =>
-                            {
-                                file.Dispose();
-                                File.Delete(partial);
-                            });
-                    }
-                }
-                finally
-                {
-                    if (!completed)
-                        File.Delete(partial);
-                }
-                return;
-            }
+                    file.Dispose();
+                    File.Delete(partial);
+                });
+        }
+        finally
+        {
+            if (!completed)
+                File.Delete(partial);
         }
     }
 
@@ -539,11 +488,11 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     /// (no connection), 426 (broken, aborted or stalled) or 552 (upload too big). Every data
     /// connection becomes an <see cref="FtpTransfer"/> event. True when the transfer completed.
     /// </summary>
-    private async Task<bool> TransferAsync(string direction, string path, string opening,
+    private async Task<bool> TransferAsync(FtpTransferDirection direction, string path, string opening,
         Func<Socket, FtpByteCount, CancellationToken, Task> body, Action? onComplete, CancellationToken stopping, Action? onFailed = null)
     {
         transfers++;
-        var mode = activeTarget is not null ? "active" : "passive";
+        var mode = activeTarget is not null ? FtpDataMode.Active : FtpDataMode.Passive;
         var started = Stopwatch.GetTimestamp();
         var count = new FtpByteCount();
         Socket? data = null;
@@ -551,66 +500,78 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         var completed = false;
         try
         {
-            try
+            (data, error) = await OpenOrRefuseAsync(stopping);
+            if (data is null)
             {
-                data = await OpenDataAsync(stopping);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
-            {
-                error = e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}";
                 onFailed?.Invoke();
                 await ReplyAsync(425, "Failed to establish connection.", stopping);
                 return false;
             }
-            Transcript(TranscriptDirection.Info, $"data connection {(mode == "active" ? "to" : "from")} {data.RemoteEndPoint} ({mode})", TranscriptChannel.Data);
+            Transcript(TranscriptDirection.Info, $"data connection {(mode == FtpDataMode.Active ? "to" : "from")} {data.RemoteEndPoint} ({mode.ToString().ToLowerInvariant()})", TranscriptChannel.Data);
             await ReplyAsync(150, opening, stopping);
 
             var (outcome, failure) = await RunWatchingControlAsync(token => body(data, count, token), stopping);
             error = failure;
-            if (outcome != Outcome.Completed)
-                onFailed?.Invoke();
-            switch (outcome)
+            if (outcome == Outcome.Completed)
             {
-                case Outcome.Completed:
-                    onComplete?.Invoke();
-                    completed = true;
-                    data.Dispose();
-                    await ReplyAsync(226, "Transfer complete.", stopping);
-                    break;
-                case Outcome.Aborted:
-                    data.Dispose();
-                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
-                    await ReplyAsync(226, "Abort successful.", stopping);
-                    break;
-                case Outcome.TooBig:
-                    data.Dispose();
-                    await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
-                    break;
-                case Outcome.ControlClosed:
-                    break;
-                default:
-                    data.Dispose();
-                    await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
-                    break;
+                onComplete?.Invoke();
+                completed = true;
             }
+            else
+            {
+                onFailed?.Invoke();
+            }
+            await FinishAsync(outcome, data, stopping);
             return completed;
         }
         finally
         {
             data?.Dispose();
             ClearDataSetup();
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var bytes = count.Bytes;
-            context.Events.Emit(new FtpTransfer(client, mode, direction, path, bytes, ms, ms > 0 ? bytes / (ms / 1000) : 0, completed, error));
-            Transcript(TranscriptDirection.Info, string.Create(CultureInfo.InvariantCulture,
-                $"{bytes} bytes {(direction == "upload" ? "received" : "sent")} in {ms:F1} ms{(error is null ? "" : $" ({error})")}"), TranscriptChannel.Data);
+            transcript.Transfer(mode, direction, path, Stopwatch.GetElapsedTime(started).TotalMilliseconds, count.Bytes, completed, error);
+        }
+    }
+
+    /// <summary>The data connection, or null and why not (RFC 959 section 4.2: then 425).</summary>
+    private async Task<(Socket?, string?)> OpenOrRefuseAsync(CancellationToken stopping)
+    {
+        try
+        {
+            return (await OpenDataAsync(stopping), null);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !stopping.IsCancellationRequested)
+        {
+            return (null, e is OperationCanceledException ? $"no data connection within {Options.DataTimeoutMs} ms" : $"data connection failed: {e.Message}");
+        }
+    }
+
+    /// <summary>The final reply of a transfer (RFC 959 section 4.1.3: ABOR gets 426 then 226), after closing the data connection.</summary>
+    private async Task FinishAsync(Outcome outcome, Socket data, CancellationToken stopping)
+    {
+        if (outcome == Outcome.ControlClosed)
+            return; // nobody left to tell
+        data.Dispose();
+        switch (outcome)
+        {
+            case Outcome.Completed:
+                await ReplyAsync(226, "Transfer complete.", stopping);
+                break;
+            case Outcome.Aborted:
+                await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                await ReplyAsync(226, "Abort successful.", stopping);
+                break;
+            case Outcome.TooBig:
+                await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
+                break;
+            default:
+                await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
+                break;
         }
     }
 
     private async Task<Socket> OpenDataAsync(CancellationToken stopping)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        timeout.CancelAfter(Options.DataTimeoutMs);
+        using var timeout = Deadline.After(Options.DataTimeoutMs, stopping, context.Time);
         if (activeTarget is { } target)
         {
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -718,12 +679,12 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     private Task ReplyAsync(int code, string text, CancellationToken token) => ReplyAsync(new FtpReply(code, text), token);
 
-    private async Task ReplyAsync(FtpReply reply, CancellationToken token)
+    internal async Task ReplyAsync(FtpReply reply, CancellationToken token)
     {
         foreach (var line in reply.WireLines())
             Transcript(TranscriptDirection.ServerToClient, line);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(Options.DataTimeoutMs); // a client that stops reading replies does not hold the session forever
+        // A client that stops reading replies does not hold the session forever.
+        using var timeout = Deadline.After(Options.DataTimeoutMs, token, context.Time);
         await control.SendAsync(Encoding.UTF8.GetBytes(reply.Format()), SocketFlags.None, timeout.Token);
     }
 
@@ -731,7 +692,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     {
         try
         {
-            using var timeout = new CancellationTokenSource(1000);
+            using var timeout = Deadline.After(1000, time: context.Time);
             await ReplyAsync(new FtpReply(code, text), timeout.Token);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -740,5 +701,5 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     }
 
     private void Transcript(TranscriptDirection direction, string text, TranscriptChannel channel = TranscriptChannel.Control) =>
-        context.Events.Emit(new TranscriptLine(direction, channel, text, client));
+        transcript.Write(direction, text, channel);
 }

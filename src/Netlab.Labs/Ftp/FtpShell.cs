@@ -125,8 +125,7 @@ public sealed class FtpShell : IAsyncDisposable
         {
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.TimeoutMs);
+                using var timeout = Deadline.After(options.TimeoutMs, cancellationToken);
                 var found = await System.Net.Dns.GetHostAddressesAsync(host, timeout.Token);
                 address = found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
                     ?? throw new SocketException((int)SocketError.HostNotFound);
@@ -215,7 +214,7 @@ public sealed class FtpShell : IAsyncDisposable
         if (connection is not { } c)
             return NotConnected();
         using var listing = new MemoryStream();
-        var result = await c.TransferAsync(dir is null ? "LIST" : $"LIST {dir}", "listing", dir ?? ".", null, listing, cancellationToken);
+        var result = await c.TransferAsync(dir is null ? "LIST" : $"LIST {dir}", FtpTransferDirection.Listing, dir ?? ".", null, listing, cancellationToken);
         if (!result.Completed)
             return FromReply(result.Reply);
         BytesDownloaded += result.Bytes;
@@ -238,7 +237,7 @@ public sealed class FtpShell : IAsyncDisposable
         {
             FtpDataResult result;
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-                result = await c.TransferAsync($"RETR {remote}", "download", remote, null, file, cancellationToken);
+                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken);
             if (!result.Completed)
                 return FromReply(result.Reply);
             File.Move(partial, full, overwrite: true);
@@ -262,7 +261,7 @@ public sealed class FtpShell : IAsyncDisposable
             return Fail($"Local file '{localName}' does not exist.");
         remote ??= FtpFileSystem.Name(local);
         await using var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var result = await c.TransferAsync($"STOR {remote}", "upload", remote, file, null, cancellationToken);
+        var result = await c.TransferAsync($"STOR {remote}", FtpTransferDirection.Upload, remote, file, null, cancellationToken);
         if (!result.Completed)
             return FromReply(result.Reply);
         BytesUploaded += result.Bytes;
@@ -393,7 +392,7 @@ public sealed class FtpShell : IAsyncDisposable
     {
         if (connection is { } c)
         {
-            using var timeout = new CancellationTokenSource(1000);
+            using var timeout = Deadline.After(1000);
             try
             {
                 await c.QuitAsync(timeout.Token);

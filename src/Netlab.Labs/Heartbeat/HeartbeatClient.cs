@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Netlab.Labs.Core;
@@ -28,9 +27,10 @@ public sealed class HeartbeatClient(HeartbeatClientOptions options, LabEnvironme
         events.Emit(new LogLine(LogSeverity.Info, $"Heartbeats from {local} to {target} every {options.IntervalMs} ms{(options.Count > 0 ? $", {options.Count} of them" : " until stopped")}"));
         var sent = 0;
         var wasPaused = false;
-        var started = Stopwatch.GetTimestamp();
+        var time = environment.Time;
+        var started = time.GetTimestamp();
         var interval = TimeSpan.FromMilliseconds(options.IntervalMs);
-        var next = started;
+        var due = TimeSpan.Zero; // when the next heartbeat is due, from the start: no drift from late wake-ups
         try
         {
             while (options.Count == 0 || sent < options.Count)
@@ -45,7 +45,7 @@ public sealed class HeartbeatClient(HeartbeatClientOptions options, LabEnvironme
                     sent++;
                     try
                     {
-                        await socket.SendAsync(HeartbeatMessage.Format(sent, DateTimeOffset.UtcNow), SocketFlags.None, cancellationToken);
+                        await socket.SendAsync(HeartbeatMessage.Format(sent, time.GetUtcNow()), SocketFlags.None, cancellationToken);
                     }
                     catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
                     {
@@ -54,17 +54,17 @@ public sealed class HeartbeatClient(HeartbeatClientOptions options, LabEnvironme
                     }
                     events.Emit(new HeartbeatSent(sent));
                 }
-                next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
-                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                due += interval;
+                var wait = due - time.GetElapsedTime(started);
                 if (wait > TimeSpan.Zero)
-                    await Task.Delay(wait, cancellationToken);
+                    await Task.Delay(wait, time, cancellationToken);
             }
             // Let the last heartbeat arrive before asking the server what it saw.
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, options.IntervalMs)), cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, options.IntervalMs)), time, cancellationToken);
         }
         finally
         {
-            events.Emit(Summarize(target, local, sent, Stopwatch.GetElapsedTime(started)));
+            events.Emit(Summarize(target, local, sent, time.GetElapsedTime(started)));
         }
     }
 

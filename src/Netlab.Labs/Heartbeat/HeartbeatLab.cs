@@ -11,7 +11,7 @@ public static class HeartbeatLab
         "A client sends numbered, timestamped heartbeats; the server reports one-way delay, lost, duplicate and reordered heartbeats, and notices when a client stops and resumes.",
         "Handout 000, Assignment 2, optional exercise 2: UDP Heartbeat",
         new ServerKind("heartbeat", typeof(HeartbeatServerOptions),
-            (options, context) => new HeartbeatServer((HeartbeatServerOptions)options, context.EndPoint, context.Events)),
+            (options, context) => new HeartbeatServer((HeartbeatServerOptions)options, context.EndPoint, context.Events, context.Time)),
         [
             new ProbeKind("heartbeat-client", "Heartbeat client", typeof(HeartbeatClientOptions),
                 (options, environment) => new HeartbeatClient((HeartbeatClientOptions)options, environment)),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Netlab.Labs.Core;
@@ -11,7 +10,7 @@ namespace Netlab.Labs.Heartbeat;
 /// loss and delay simulation as the UDP ping server. A client silent for longer than the limit
 /// is declared stopped; when it is heard again, resumed, with the length of the outage.
 /// </summary>
-public sealed class HeartbeatServer : LabServer
+public sealed class HeartbeatServer : UdpLabServer
 {
     private const int MaxClients = 1_000;
 
@@ -19,13 +18,21 @@ public sealed class HeartbeatServer : LabServer
     private readonly PacketImpairment impairment;
     private readonly Lock gate = new();
     private readonly Dictionary<string, HeartbeatTracker> clients = [];
-    private Socket? socket;
+    private readonly TimeProvider time;
+    /// <summary>Set (under the gate) for the moment the soonest-silent client passes the limit; null when not serving.</summary>
+    private ITimer? silenceTimer;
+    /// <summary>Whether <see cref="silenceTimer"/> is set; when not, the next heartbeat sets it.</summary>
+    private bool watching;
 
-    public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events) : base("heartbeat", endpoint, events)
+    /// <param name="time">The clock of silences, outages and the added delay; null = the system's.</param>
+    public HeartbeatServer(HeartbeatServerOptions options, IPEndPoint endpoint, EventStream events, TimeProvider? time = null) : base("heartbeat", endpoint, events)
     {
         this.options = options;
         impairment = options.CreateImpairment();
+        this.time = time ?? TimeProvider.System;
     }
+
+    private TimeSpan Limit => TimeSpan.FromMilliseconds(options.StoppedAfterMs);
 
     public sealed record ClientStats(string Client, int Highest, int Received, int Lost, int Duplicates, int Reordered, int Outages, bool Stopped, double? LastDelayMs);
 
@@ -43,59 +50,44 @@ public sealed class HeartbeatServer : LabServer
 
     private static ClientStats Snapshot(HeartbeatTracker t) => new(t.Client, t.Highest, t.Received, t.Lost, t.Duplicates, t.Reordered, t.Outages, t.Stopped, t.LastDelayMs);
 
-    protected override IPEndPoint Bind(IPEndPoint requested)
+    protected override string Listening(EndPoint local) =>
+        $"Heartbeat server on {local}, {impairment.Describe()}, a client silent for {options.StoppedAfterMs} ms is stopped. " +
+        "One-way delays compare the client's clock with this host's: exact on one machine, off by the clocks' difference across machines.";
+
+    protected override async Task ServeAsync(CancellationToken stoppingToken)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        // One timer, set for when the soonest-silent client passes the limit: "stopped" is declared
+        // then, not at the next tick of a poll, and an idle server does not wake at all.
+        await using var timer = time.CreateTimer(_ => CheckSilences(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (gate) silenceTimer = timer;
         try
         {
-            s.Bind(requested);
+            await base.ServeAsync(stoppingToken);
         }
-        catch
+        finally
         {
-            s.Dispose();
-            throw;
+            lock (gate) silenceTimer = null;
         }
-        socket = s;
-        Events.Emit(new LogLine(LogSeverity.Info, $"Heartbeat server on {s.LocalEndPoint}, {impairment.Describe()}, a client silent for {options.StoppedAfterMs} ms is stopped. " +
-            "One-way delays compare the client's clock with this host's: exact on one machine, off by the clocks' difference across machines."));
-        return (IPEndPoint)s.LocalEndPoint!;
     }
 
-    protected override Task ServeAsync(CancellationToken stoppingToken) => ServeAllAsync(ReceiveAsync(stoppingToken), WatchSilenceAsync(stoppingToken));
-
-    private async Task ReceiveAsync(CancellationToken stoppingToken)
+    protected override void OnDatagram(Span<byte> datagram, SocketAddress from, string client, CancellationToken stopping)
     {
-        var buffer = new byte[65_535];
-        var from = new SocketAddress(socket!.AddressFamily);
-        while (!stoppingToken.IsCancellationRequested)
+        var arrived = time.GetUtcNow();
+        if (!HeartbeatMessage.TryParse(datagram, out var message))
         {
-            int length;
-            try
-            {
-                length = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stoppingToken);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue;
-            }
-            var arrived = DateTimeOffset.UtcNow;
-            var client = new IPEndPoint(IPAddress.Any, 0).Create(from).ToString() ?? "?";
-            if (!HeartbeatMessage.TryParse(buffer.AsSpan(0, length), out var message))
-            {
-                Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: not a heartbeat (\"{Printable.Ascii(buffer.AsSpan(0, length), 60)}\"), ignored"));
-                continue;
-            }
-            var (drop, delay) = impairment.Next();
-            if (drop)
-            {
-                Events.Emit(new HeartbeatReceived(client, message.Sequence, HeartbeatArrival.Dropped, null, 0, 0, 0, 0, []));
-                continue;
-            }
-            if (delay > TimeSpan.Zero)
-                _ = Task.Delay(delay, stoppingToken).ContinueWith(_ => Process(client, message, arrived + delay), TaskContinuationOptions.OnlyOnRanToCompletion);
-            else
-                Process(client, message, arrived);
+            Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: not a heartbeat (\"{Printable.Ascii(datagram, 60)}\"), ignored"));
+            return;
         }
+        var (drop, delay) = impairment.Next();
+        if (drop)
+        {
+            Events.Emit(new HeartbeatReceived(client, message.Sequence, HeartbeatArrival.Dropped, null, 0, 0, 0, 0, []));
+            return;
+        }
+        if (delay > TimeSpan.Zero)
+            _ = Task.Delay(delay, time, stopping).ContinueWith(_ => Process(client, message, arrived + delay), TaskContinuationOptions.OnlyOnRanToCompletion);
+        else
+            Process(client, message, arrived);
     }
 
     private void Process(string client, HeartbeatMessage message, DateTimeOffset arrived)
@@ -112,9 +104,11 @@ public sealed class HeartbeatServer : LabServer
                     Events.Emit(new LogLine(LogSeverity.Warning, $"{client}: already tracking {MaxClients} clients; heartbeat ignored"));
                     return;
                 }
-                clients[client] = tracker = new HeartbeatTracker(client);
+                clients[client] = tracker = new HeartbeatTracker(client, time);
             }
-            outage = tracker.Heard(Stopwatch.GetTimestamp());
+            outage = tracker.Heard(time.GetTimestamp());
+            if (!watching)
+                WatchFor(Limit);
             var (arrival, newlyMissing) = tracker.Observe(message.Sequence, delay);
             seen = new HeartbeatReceived(client, message.Sequence, arrival, delay, tracker.Received, tracker.Lost, tracker.Duplicates, tracker.Reordered, newlyMissing);
             if (outage is { } silence)
@@ -123,21 +117,31 @@ public sealed class HeartbeatServer : LabServer
         }
     }
 
-    private async Task WatchSilenceAsync(CancellationToken stoppingToken)
+    /// <summary>Declares stopped every client silent for longer than the limit, and sets the timer for the next one.</summary>
+    private void CheckSilences()
     {
-        var limit = TimeSpan.FromMilliseconds(options.StoppedAfterMs);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(options.StoppedAfterMs / 10, 5, 100)));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        lock (gate)
         {
-            var now = Stopwatch.GetTimestamp();
-            lock (gate)
+            var now = time.GetTimestamp();
+            TimeSpan? soonest = null;
+            foreach (var tracker in clients.Values)
             {
-                foreach (var tracker in clients.Values)
-                    if (tracker.CheckSilence(now, limit))
-                        Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, Stopwatch.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
+                if (tracker.CheckSilence(now, Limit))
+                    Events.Emit(new HeartbeatGap(tracker.Client, HeartbeatClientState.Stopped, time.GetElapsedTime(tracker.LastHeard, now).TotalMilliseconds, tracker.Highest));
+                else if (!tracker.Stopped && Limit - time.GetElapsedTime(tracker.LastHeard, now) is var left && (soonest is null || left < soonest))
+                    soonest = left;
             }
+            WatchFor(soonest);
         }
     }
 
-    protected override void CloseListener() => socket?.Dispose();
+    /// <summary>Sets the timer to fire just after <paramref name="untilLimit"/> (null = nobody to watch). Called under the gate.</summary>
+    private void WatchFor(TimeSpan? untilLimit)
+    {
+        watching = untilLimit is not null;
+        // A client is stopped when silent for longer than the limit, so the check comes just past it,
+        // in whole milliseconds as system timers count (never 0: that would spin until the clock moves).
+        var due = untilLimit is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds) + 1) : Timeout.InfiniteTimeSpan;
+        silenceTimer?.Change(due, Timeout.InfiniteTimeSpan);
+    }
 }

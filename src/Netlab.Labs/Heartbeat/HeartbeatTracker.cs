@@ -7,13 +7,15 @@ namespace Netlab.Labs.Heartbeat;
 /// one-way loss), which came twice or late (duplicates and reordering are counted, never
 /// mistaken for loss), when it was last heard, and whether it is considered stopped.
 /// </summary>
-public sealed class HeartbeatTracker(string client)
+/// <param name="time">The clock whose timestamps <see cref="Heard"/> and <see cref="CheckSilence"/> are given; null = the system's.</param>
+public sealed class HeartbeatTracker(string client, TimeProvider? time = null)
 {
     /// <summary>A jump bigger than this is a new run of the client (or a forged number), not that many losses.</summary>
     private const int MaxGap = 1_000;
     /// <summary>Missing numbers remembered at most; the oldest are forgotten first (they still count as lost).</summary>
     private const int MaxMissing = 10_000;
 
+    private readonly TimeProvider time = time ?? TimeProvider.System;
     private int forgotten;
 
     private readonly SortedSet<int> missing = [];
@@ -58,13 +60,13 @@ public sealed class HeartbeatTracker(string client)
         return (HeartbeatArrival.Duplicate, newlyMissing);
     }
 
-    /// <summary>Notes the time of a datagram; returns the silence it ends when the client had been declared stopped.</summary>
+    /// <summary>Notes the time of a datagram (a timestamp of the tracker's clock); returns the silence it ends when the client had been declared stopped.</summary>
     public double? Heard(long timestamp)
     {
         double? outage = null;
         if (Stopped)
         {
-            outage = System.Diagnostics.Stopwatch.GetElapsedTime(LastHeard, timestamp).TotalMilliseconds;
+            outage = time.GetElapsedTime(LastHeard, timestamp).TotalMilliseconds;
             Stopped = false;
         }
         LastHeard = timestamp;
@@ -74,7 +76,7 @@ public sealed class HeartbeatTracker(string client)
     /// <summary>True once, when the client has been silent for longer than the limit.</summary>
     public bool CheckSilence(long now, TimeSpan limit)
     {
-        if (Stopped || LastHeard == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(LastHeard, now) <= limit)
+        if (Stopped || LastHeard == 0 || time.GetElapsedTime(LastHeard, now) <= limit)
             return false;
         Stopped = true;
         Outages++;

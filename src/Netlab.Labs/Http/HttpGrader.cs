@@ -40,15 +40,14 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
         foreach (var (name, points, expectation, body) in checks)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.TimeoutMs);
+            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken, environment.Time);
             bool ok;
             string actual;
             try
             {
-                (ok, actual) = await body(target, timeout.Token);
+                (ok, actual) = await body(target, deadline.Token);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.Expired)
             {
                 (ok, actual) = (false, $"no complete answer within {options.TimeoutMs} ms");
             }
@@ -156,7 +155,7 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
         await using var slow = await HttpClientConnection.ConnectAsync(target.EndPoint, ct);
         var request = HttpClientConnection.Request("GET", options.Path, Host(target));
         await slow.SendAsync(request[..10], ct);
-        await Task.Delay(50, ct); // let the server pick the slow one up first
+        await Task.Delay(TimeSpan.FromMilliseconds(50), environment.Time, ct); // let the server pick the slow one up first
 
         var others = await Task.WhenAll(Enumerable.Range(0, options.Concurrency - 1).Select(async _ =>
         {

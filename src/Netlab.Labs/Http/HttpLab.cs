@@ -14,7 +14,7 @@ public static class HttpLab
             (options, context) => new HttpServer((HttpServerOptions)options, context)),
         [
             new ProbeKind("http-get", "HTTP client", typeof(HttpProbeOptions),
-                (options, _) => new HttpProbe((HttpProbeOptions)options)),
+                (options, environment) => new HttpProbe((HttpProbeOptions)options, environment.Time)),
             new ProbeKind("http-grade", "Grader", typeof(HttpGraderOptions),
                 (options, environment) => new HttpGrader((HttpGraderOptions)options, environment)),
         ])

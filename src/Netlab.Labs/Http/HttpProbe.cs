@@ -7,14 +7,14 @@ namespace Netlab.Labs.Http;
 /// The handout's client.py: one GET (or HEAD) of a path, shown as curl -v shows it ("> " request
 /// lines, "< " response lines), then the status, headers, a body preview and the timings.
 /// </summary>
-public sealed class HttpProbe(HttpProbeOptions options) : IProbe
+/// <param name="time">The clock of the time limit; null = the system's.</param>
+public sealed class HttpProbe(HttpProbeOptions options, TimeProvider? time = null) : IProbe
 {
     public const int BodyPreviewLimit = 64 * 1024;
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.TimeoutMs);
+        using var timeout = Deadline.After(options.TimeoutMs, cancellationToken, time);
         var method = options.Method.ToString();
         var host = target.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && target.Host == target.Address.ToString()
             ? $"[{target.Host}]:{target.Port}" : $"{target.Host}:{target.Port}";
@@ -59,7 +59,7 @@ public sealed class HttpProbe(HttpProbeOptions options) : IProbe
                     ["totalMs"] = connection.ConnectMs + response.TotalMs,
                 }));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.Expired)
         {
             throw new LabException($"No complete answer from {target} within {options.TimeoutMs} ms.");
         }

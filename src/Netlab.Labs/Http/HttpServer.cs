@@ -17,10 +17,10 @@ public sealed class HttpServer : TcpLabServer
 
     private readonly HttpSessionContext context;
 
-    public HttpServer(HttpServerOptions options, ServerContext server) : base("http", server.EndPoint, server.Events, Backlog)
+    public HttpServer(HttpServerOptions options, ServerContext server) : base("http", server.EndPoint, server.Events, Backlog, server.Time)
     {
         Root = new ContentRoot(server.Environment.ContentRoot);
-        context = new HttpSessionContext(options, Root, server.Events);
+        context = new HttpSessionContext(options, Root, server.Events, server.Time);
     }
 
     public ContentRoot Root { get; }

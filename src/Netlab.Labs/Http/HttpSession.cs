@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Netlab.Labs.Core;
@@ -25,7 +24,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var deadline = Deadline.After(Timeout.InfiniteTimeSpan, stopping, context.Time);
         try
         {
             while (await ServeOneAsync(deadline, stopping))
@@ -39,18 +38,17 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         }
         finally
         {
-            try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-            socket.Dispose();
+            socket.CloseQuietly();
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
     /// <summary>Reads and answers one request; false when the connection should close.</summary>
-    private async Task<bool> ServeOneAsync(CancellationTokenSource deadline, CancellationToken stopping)
+    private async Task<bool> ServeOneAsync(Deadline deadline, CancellationToken stopping)
     {
         // Idle keep-alive timeout until the first byte of a request, then the request timeout for the rest.
-        deadline.CancelAfter(filled == 0 ? context.Options.KeepAliveTimeoutMs : context.Options.RequestTimeoutMs);
-        var started = filled == 0 ? 0 : Stopwatch.GetTimestamp();
+        deadline.Restart(filled == 0 ? context.Options.KeepAliveTimeoutMs : context.Options.RequestTimeoutMs);
+        var started = filled == 0 ? 0 : context.Time.GetTimestamp();
         HttpRequestParser.Result parsed;
         while ((parsed = HttpRequestParser.Parse(buffer.AsSpan(0, filled), context.Limits)).Status == ParseStatus.NeedMoreData)
         {
@@ -59,7 +57,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
             {
                 received = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, deadline.Token);
             }
-            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.Expired)
             {
                 if (filled > 0)
                     await SendErrorAsync(408, "The request was not received in time.", HttpVersion.Http11, isHead: false, started, method: "-", target: "-");
@@ -69,8 +67,8 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
                 return false;
             if (filled == 0)
             {
-                started = Stopwatch.GetTimestamp();
-                deadline.CancelAfter(context.Options.RequestTimeoutMs);
+                started = context.Time.GetTimestamp();
+                deadline.Restart(context.Options.RequestTimeoutMs);
             }
             filled += received;
         }
@@ -91,7 +89,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
                 Transcript(TranscriptDirection.ClientToServer, $"{name}: {value}");
         }
 
-        deadline.CancelAfter(WriteTimeout);
+        deadline.Restart(WriteTimeout);
         var keepAlive = request.KeepAlive && !stopping.IsCancellationRequested;
         var bodyLength = request.Header("Content-Length") is { } cl ? long.Parse(cl, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var isHead = request.Method == "HEAD";
@@ -233,7 +231,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         if (extra is { } header)
             head.Add(header.Name, header.Value);
         var headBytes = head.ToBytes();
-        using var timeout = new CancellationTokenSource(WriteTimeout);
+        using var timeout = Deadline.After(WriteTimeout, CancellationToken.None, context.Time);
         if (isHead)
             await socket.SendAsync(headBytes, SocketFlags.None, timeout.Token);
         else
@@ -246,7 +244,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         if (context.Options.Transcript)
             foreach (var line in head.Lines())
                 Transcript(TranscriptDirection.ServerToClient, line);
-        var duration = started == 0 ? 0 : Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var duration = started == 0 ? 0 : context.Time.GetElapsedTime(started).TotalMilliseconds;
         context.Events.Emit(new AccessLogEntry(client, method, Truncate(target, 300), head.Status, bytes, duration));
     }
 
@@ -313,7 +311,7 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
 }
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot root, IEventSink events)
+internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot root, IEventSink events, TimeProvider time)
 {
     private string date = "";
     private long dateSecond = -1;
@@ -321,13 +319,15 @@ internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot 
     public HttpServerOptions Options { get; } = options;
     public ContentRoot Root { get; } = root;
     public IEventSink Events { get; } = events;
+    /// <summary>The clock of the sessions' timeouts, durations, Date headers and the file cache.</summary>
+    public TimeProvider Time { get; } = time;
     public HttpLimits Limits { get; } = new();
-    public FileCache Files { get; } = new();
+    public FileCache Files { get; } = new(time);
 
     /// <summary>The Date header, formatted once a second rather than per response.</summary>
     public string Now()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = Time.GetUtcNow();
         var second = now.ToUnixTimeSeconds();
         if (second != Volatile.Read(ref dateSecond))
         {
@@ -343,27 +343,27 @@ internal sealed class HttpSessionContext(HttpServerOptions options, ContentRoot 
 /// again and again (a class reloading HelloWorld.html, a benchmark) is then served with no
 /// file-system call at all, and a change to a file shows within a second.
 /// </summary>
-internal sealed class FileCache
+internal sealed class FileCache(TimeProvider time)
 {
     private const int MaxEntries = 4096;
-    private static readonly long Lifetime = System.Diagnostics.Stopwatch.Frequency;
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    /// <summary>Each entry with when it was made, a timestamp of the cache's clock.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Entry Entry, long Made)> entries = new(StringComparer.Ordinal);
 
     public sealed record Entry(string Path, long Length, DateTimeOffset Modified, string ContentType, byte[]? Content)
     {
-        public long Expires { get; } = Stopwatch.GetTimestamp() + Lifetime;
         public string LastModified { get; } = HttpResponseHead.FormatDate(Modified);
         public string LengthText { get; } = Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Entry? Get(string urlPath) =>
-        entries.TryGetValue(urlPath, out var entry) && entry.Expires > Stopwatch.GetTimestamp() ? entry : null;
+        entries.TryGetValue(urlPath, out var cached) && time.GetElapsedTime(cached.Made) < Lifetime ? cached.Entry : null;
 
     public void Put(string urlPath, Entry entry)
     {
         if (entries.Count >= MaxEntries)
             entries.Clear();
-        entries[urlPath] = entry;
+        entries[urlPath] = (entry, time.GetTimestamp());
     }
 }

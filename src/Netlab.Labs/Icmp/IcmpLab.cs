@@ -13,9 +13,9 @@ public static class IcmpLab
         null,
         [
             new ProbeKind("icmp-ping", "ICMP ping", typeof(IcmpPingOptions),
-                (options, _) => new IcmpPingProbe((IcmpPingOptions)options)) { UsesPort = false },
+                (options, environment) => new IcmpPingProbe((IcmpPingOptions)options, environment.Time)) { UsesPort = false },
             new ProbeKind("traceroute", "Traceroute", typeof(TracerouteOptions),
-                (options, _) => new TracerouteProbe((TracerouteOptions)options)) { UsesPort = false },
+                (options, environment) => new TracerouteProbe((TracerouteOptions)options, environment.Time)) { UsesPort = false },
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Netlab.Labs.Core;
@@ -13,29 +12,31 @@ namespace Netlab.Labs.Icmp;
 /// matched; ICMP errors named and matched through the original header they carry.
 /// Output in iputils' format, line by line.
 /// </summary>
-public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
+/// <param name="time">The clock of RTTs, timeouts and the interval; null = the system's.</param>
+public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = null) : IProbe
 {
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        using var socket = IcmpSocket.Open(target.Address);
+        using var socket = IcmpSocket.Open(target.Address, time);
+        var clock = socket.Time;
+        var limit = TimeSpan.FromMilliseconds(options.TimeoutMs);
         events.Emit(new LogLine(LogSeverity.Info, $"PING {target.Host} ({target.Address}) {options.Size}({options.Size + 28}) bytes of data."));
         events.Emit(new LogLine(LogSeverity.Info, $"Using a {socket.Describe()}."));
 
         var stats = new PingStatistics();
         var sentAt = new long[options.Count + 1];
         var answered = new bool[options.Count + 1];
-        var started = Stopwatch.GetTimestamp();
+        var started = clock.GetTimestamp();
         try
         {
             for (var seq = 1; seq <= options.Count; seq++)
             {
                 var data = Data(options.Size);
-                sentAt[seq] = Stopwatch.GetTimestamp();
+                sentAt[seq] = clock.GetTimestamp();
                 await socket.SendEchoAsync((ushort)seq, data, cancellationToken);
                 stats.Sent();
-                var deadline = sentAt[seq] + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
                 var done = false;
-                while (!done && await socket.ReceiveOursAsync(deadline, cancellationToken) is { } received)
+                while (!done && await socket.ReceiveOursAsync(sentAt[seq], limit, cancellationToken) is { } received)
                 {
                     var (reply, packet, now) = received;
                     if (reply.Sequence < 1 || reply.Sequence > seq)
@@ -50,7 +51,7 @@ public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
                         continue;
                     }
                     events.Emit(Fields($"reply icmp_seq={s}", packet, socket.Mode == IcmpSocketMode.Raw));
-                    var rtt = Stopwatch.GetElapsedTime(sentAt[s], now).TotalMilliseconds;
+                    var rtt = clock.GetElapsedTime(sentAt[s], now).TotalMilliseconds;
                     RttSample sample;
                     if (reply.IsError)
                     {
@@ -77,16 +78,16 @@ public sealed class IcmpPingProbe(IcmpPingOptions options) : IProbe
                 }
                 if (seq < options.Count)
                 {
-                    var wait = TimeSpan.FromMilliseconds(options.IntervalMs) - Stopwatch.GetElapsedTime(sentAt[seq]);
+                    var wait = TimeSpan.FromMilliseconds(options.IntervalMs) - clock.GetElapsedTime(sentAt[seq]);
                     if (wait > TimeSpan.Zero)
-                        await Task.Delay(wait, cancellationToken);
+                        await Task.Delay(wait, clock, cancellationToken);
                 }
             }
         }
         finally
         {
             var name = target.Host;
-            events.Emit(stats.ToSummary(name, Stopwatch.GetElapsedTime(started)));
+            events.Emit(stats.ToSummary(name, clock.GetElapsedTime(started)));
         }
     }
 

@@ -21,12 +21,16 @@ public sealed class IcmpSocket : IDisposable
     private readonly byte[] buffer = new byte[65_536];
     private readonly IPEndPoint target;
 
-    private IcmpSocket(Socket socket, IcmpSocketMode mode, IPAddress target)
+    private IcmpSocket(Socket socket, IcmpSocketMode mode, IPAddress target, TimeProvider? time)
     {
         Socket = socket;
         Mode = mode;
         this.target = new IPEndPoint(target, 0);
+        Time = time ?? TimeProvider.System;
     }
+
+    /// <summary>The clock of send and receive timestamps and of the receive time limit.</summary>
+    public TimeProvider Time { get; }
 
     public Socket Socket { get; }
     public IcmpSocketMode Mode { get; }
@@ -34,19 +38,19 @@ public sealed class IcmpSocket : IDisposable
     /// <summary>The identifier of this pinger's requests (a raw socket sees every ICMP packet of the host).</summary>
     public ushort Identifier { get; } = (ushort)(Environment.ProcessId ^ Random.Shared.Next(0x10000));
 
-    public static IcmpSocket Open(IPAddress target)
+    public static IcmpSocket Open(IPAddress target, TimeProvider? time = null)
     {
         if (target.AddressFamily != AddressFamily.InterNetwork)
             throw new LabException($"The ICMP lab pings IPv4 addresses; {target} is not one.");
         try
         {
-            return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp), IcmpSocketMode.Raw, target);
+            return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp), IcmpSocketMode.Raw, target, time);
         }
         catch (SocketException raw) when (raw.SocketErrorCode is SocketError.AccessDenied or SocketError.ProtocolNotSupported or SocketError.SocketNotSupported)
         {
             try
             {
-                return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp), IcmpSocketMode.Datagram, target);
+                return new IcmpSocket(new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Icmp), IcmpSocketMode.Datagram, target, time);
             }
             catch (SocketException)
             {
@@ -73,28 +77,28 @@ public sealed class IcmpSocket : IDisposable
 
     /// <summary>
     /// The next packet that answers one of our requests (an echo reply or an error carrying our
-    /// request), with the raw packet and when it came; null once the deadline (a Stopwatch
-    /// timestamp) has passed. Packets of other pingers and our own requests are skipped.
+    /// request), with the raw packet and when it came (a timestamp of <see cref="Time"/>); null once
+    /// <paramref name="limit"/> has passed since <paramref name="sentAt"/>. Packets of other pingers
+    /// and our own requests are skipped.
     /// </summary>
-    public async Task<(IcmpReceived Answer, byte[] Packet, long ReceivedAt)?> ReceiveOursAsync(long deadline, CancellationToken cancellationToken)
+    public async Task<(IcmpReceived Answer, byte[] Packet, long ReceivedAt)?> ReceiveOursAsync(long sentAt, TimeSpan limit, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var wait = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+            var wait = limit - Time.GetElapsedTime(sentAt);
             if (wait <= TimeSpan.Zero)
                 return null;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(wait);
+            using var timeout = Deadline.After(wait, cancellationToken, Time);
             SocketReceiveFromResult result;
             try
             {
                 result = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (timeout.Expired)
             {
                 continue; // the loop decides whether the deadline has really passed
             }
-            var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            var receivedAt = Time.GetTimestamp();
             var packet = buffer[..result.ReceivedBytes];
             var answer = IcmpReceived.Parse(packet, Mode == IcmpSocketMode.Raw, ((IPEndPoint)result.RemoteEndPoint).Address);
             // A datagram socket only ever gets its own answers; the kernel owns their identifier.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Netlab.Labs.Core;
@@ -10,11 +9,14 @@ namespace Netlab.Labs.Icmp;
 /// a few probes per hop; each router on the way answers "time to live exceeded" (its address is the
 /// hop), the destination answers the echo. Stops there or at the hop limit.
 /// </summary>
-public sealed class TracerouteProbe(TracerouteOptions options) : IProbe
+/// <param name="time">The clock of the timeouts and RTTs; null = the system's.</param>
+public sealed class TracerouteProbe(TracerouteOptions options, TimeProvider? time = null) : IProbe
 {
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        using var socket = IcmpSocket.Open(target.Address);
+        using var socket = IcmpSocket.Open(target.Address, time);
+        var clock = socket.Time;
+        var limit = TimeSpan.FromMilliseconds(options.TimeoutMs);
         events.Emit(new LogLine(LogSeverity.Info, $"traceroute to {target.Host} ({target.Address}), {options.MaxHops} hops max, ICMP echo, using a {socket.Describe()}"));
         ushort sequence = 0;
         var reached = false;
@@ -28,15 +30,14 @@ public sealed class TracerouteProbe(TracerouteOptions options) : IProbe
             for (var probe = 0; probe < options.ProbesPerHop; probe++)
             {
                 var seq = ++sequence;
-                var sent = Stopwatch.GetTimestamp();
+                var sent = clock.GetTimestamp();
                 await socket.SendEchoAsync(seq, new byte[32], cancellationToken);
-                var deadline = sent + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
                 IcmpReceived? answer = null;
-                while (answer is null && await socket.ReceiveOursAsync(deadline, cancellationToken) is { } received)
+                while (answer is null && await socket.ReceiveOursAsync(sent, limit, cancellationToken) is { } received)
                     if (received.Answer.Sequence == seq && received.Answer.Message.ChecksumValid)
                         answer = received.Answer;
                 addresses.Add(answer?.From.ToString());
-                rtts.Add(answer is null ? null : Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                rtts.Add(answer is null ? null : clock.GetElapsedTime(sent).TotalMilliseconds);
                 if (answer is { IsError: false })
                     reached = true;
             }

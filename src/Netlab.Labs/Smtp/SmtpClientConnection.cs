@@ -16,18 +16,16 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 {
     /// <summary>Lines of the message shown in the transcript; the rest is summarized.</summary>
     private const int ShownMessageLines = 60;
-    private const int MaxReplyLine = 4096;
-    private const int MaxReplyLines = 100;
 
     private readonly Socket socket;
-    private readonly IEventSink events;
+    private readonly SmtpTranscript transcript;
     private Stream stream;
     private LineReader reader;
 
     private SmtpClientConnection(Socket socket, IEventSink events)
     {
         this.socket = socket;
-        this.events = events;
+        transcript = new SmtpTranscript(events, null, labelLoginSteps: true);
         stream = new NetworkStream(socket, ownsSocket: false);
         reader = new LineReader(stream);
     }
@@ -52,35 +50,18 @@ public sealed class SmtpClientConnection : IAsyncDisposable
         return new SmtpClientConnection(socket, events) { ConnectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
     }
 
-    /// <summary>Sends one command line; <paramref name="shown"/> replaces it in the transcript (for secrets).</summary>
-    public async Task SendAsync(string line, CancellationToken cancellationToken, string? shown = null)
+    /// <summary>Sends one command line (AUTH secrets are masked in the transcript, not on the wire).</summary>
+    public async Task SendAsync(string line, CancellationToken cancellationToken)
     {
-        Emit(TranscriptDirection.ClientToServer, shown ?? line);
+        Emit(TranscriptDirection.ClientToServer, line);
         await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"), cancellationToken);
     }
 
-    /// <summary>Reads one reply (RFC 5321 section 4.2.1: "250-" lines until "250 ").</summary>
+    /// <summary>Reads one reply (RFC 5321 section 4.2.1: "250-" lines until "250 "); every line goes to the transcript as it comes.</summary>
     public async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
-        int? code = null;
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(MaxReplyLine, cancellationToken)
-                ?? throw new LabException(lines.Count == 0 ? "The server closed the connection instead of replying." : "The server closed the connection in the middle of a reply.");
-            var text = Encoding.UTF8.GetString(line.Bytes);
-            Emit(TranscriptDirection.ServerToClient, text);
-            if (!SmtpReply.TryParseLine(text, out var lineCode, out var more, out var lineText))
-                throw new LabException($"The server's answer is not an SMTP reply (RFC 5321 section 4.2: a 3-digit code first): \"{Printable.Ascii(line.Bytes, 80)}\".");
-            if (code is { } first && first != lineCode)
-                throw new LabException($"A multi-line reply changed its code from {first} to {lineCode} (RFC 5321 section 4.2.1 requires the same code on every line).");
-            code = lineCode;
-            lines.Add(lineText);
-            if (!more)
-                return new SmtpReply(lineCode, lines);
-            if (lines.Count >= MaxReplyLines)
-                throw new LabException($"The server sent over {MaxReplyLines} lines in one reply.");
-        }
+        var reply = await MultilineReply.ReadAsync(reader, SmtpReply.Grammar, line => Emit(TranscriptDirection.ServerToClient, line), cancellationToken);
+        return new SmtpReply(reply.Code, reply.Lines);
     }
 
     /// <summary>Upgrades to TLS after the server's 220 to STARTTLS (RFC 3207 section 4).</summary>
@@ -145,8 +126,7 @@ public sealed class SmtpClientConnection : IAsyncDisposable
 
     public void Info(string text) => Emit(TranscriptDirection.Info, text);
 
-    private void Emit(TranscriptDirection direction, string text) =>
-        events.Emit(new TranscriptLine(direction, TranscriptChannel.Control, text, null, Secure));
+    private void Emit(TranscriptDirection direction, string text) => transcript.Write(direction, text, Secure);
 
     public async ValueTask DisposeAsync()
     {

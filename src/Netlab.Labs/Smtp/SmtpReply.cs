@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Smtp;
 
@@ -23,26 +24,22 @@ public sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 
     public override string ToString() => string.Join("\r\n", WireLines());
 
+    /// <summary>RFC 5321 section 4.2: a code 2xx-5xx on every line, the same on all; at most 100 lines of a bounded length.</summary>
+    public static ReplyGrammar Grammar { get; } = new()
+    {
+        Protocol = "SMTP",
+        Reference = "RFC 5321 section 4.2",
+        CodeOnEveryLine = true,
+        LowestCode = 200,
+        HighestCode = 599,
+    };
+
     /// <summary>
     /// Reads one reply line: "250-more follows" or "250 last line" (or a bare "250").
     /// False when the line is not a reply, e.g. a server speaking another protocol.
     /// </summary>
-    public static bool TryParseLine(string line, out int code, out bool more, out string text)
-    {
-        code = 0;
-        more = false;
-        text = "";
-        if (line.Length < 3 || !char.IsAsciiDigit(line[0]) || !char.IsAsciiDigit(line[1]) || !char.IsAsciiDigit(line[2]))
-            return false;
-        if (line[0] is < '2' or > '5')
-            return false;
-        if (line.Length > 3 && line[3] is not (' ' or '-'))
-            return false;
-        code = int.Parse(line.AsSpan(0, 3), CultureInfo.InvariantCulture);
-        more = line.Length > 3 && line[3] == '-';
-        text = line.Length > 4 ? line[4..] : "";
-        return true;
-    }
+    public static bool TryParseLine(string line, out int code, out bool more, out string text) =>
+        MultilineReply.TryParseLine(line, Grammar, out code, out more, out text);
 
     /// <summary>What a reply code means, for a student reading a failed dialogue (RFC 5321 section 4.2.2-4.2.3, RFC 4954, RFC 3207).</summary>
     public static string Explain(int code) => code switch

@@ -16,13 +16,14 @@ public sealed class SmtpServer : TcpLabServer
     private SmtpFault fault;
     private long sessionCount;
 
-    public SmtpServer(SmtpServerOptions options, ServerContext server) : base("smtp", server.EndPoint, server.Events, 512)
+    /// <param name="time">The clock of the sessions' timeouts; the system's unless a test drives a fake one.</param>
+    public SmtpServer(SmtpServerOptions options, ServerContext server, TimeProvider? time = null) : base("smtp", server.EndPoint, server.Events, 512, time ?? server.Time)
     {
         Options = options;
         fault = options.InitialFault();
         Mailbox = new SmtpMailbox(options.MailboxSize);
         Certificate = options.StartTls ? SmtpCertificate.Load(options, server.Environment.DataDirectory) : null;
-        context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault));
+        context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault), time ?? server.Time);
     }
 
     public SmtpServerOptions Options { get; }
@@ -54,7 +55,7 @@ public sealed class SmtpServer : TcpLabServer
         + (Certificate is null ? ", no TLS" : $", STARTTLS with {Certificate.Subject} (SHA-256 {Certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)[..16]}…)");
 
     protected override Task ServeSessionAsync(Socket client, string name, CancellationToken stopping) =>
-        new SmtpSession(client, NextSessionId(), context).RunAsync(stopping);
+        new SmtpSession(client, NextSessionId(), context, stopping).RunAsync();
 
     protected override async Task RefuseAsync(Socket client, string name, CancellationToken cancellationToken)
     {

@@ -8,8 +8,11 @@ using Netlab.Labs.Core;
 namespace Netlab.Labs.Smtp;
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class SmtpSessionContext(SmtpServerOptions options, SmtpMailbox mailbox, EventStream events, X509Certificate2? certificate, Func<SmtpFault> fault)
+internal sealed class SmtpSessionContext(SmtpServerOptions options, SmtpMailbox mailbox, EventStream events, X509Certificate2? certificate, Func<SmtpFault> fault, TimeProvider time)
 {
+    /// <summary>The clock of the command timeout and the greeting delay: the system's, or a fake one in tests.</summary>
+    public TimeProvider Time { get; } = time;
+
     public SmtpServerOptions Options { get; } = options;
     public SmtpMailbox Mailbox { get; } = mailbox;
     public EventStream Events { get; } = events;
@@ -30,18 +33,18 @@ internal sealed class SmtpSession
     /// <summary>After this many rejected commands the client is dropped (Postfix's hard error limit).</summary>
     private const int MaxErrors = 20;
 
-    private enum Phase { Initial, Ready, Mail, Rcpt }
-
     private readonly Socket socket;
     private readonly SmtpSessionContext context;
     private readonly string id;
     private readonly string client;
     private readonly List<string> warnings = [];
     private readonly List<string> recipients = [];
+    private readonly SmtpTranscript transcript;
     private Stream stream;
     private LineReader reader;
-    private CancellationTokenSource deadline = new();
-    private Phase phase;
+    private readonly Deadline deadline;
+    private readonly CancellationToken stopping;
+    private SmtpState phase = SmtpState.Initial;
     private bool tls;
     private bool esmtp;
     private string helo = "";
@@ -52,70 +55,79 @@ internal sealed class SmtpSession
     private int errors;
     private bool warnedBareLf;
 
-    public SmtpSession(Socket socket, string id, SmtpSessionContext context)
+    public SmtpSession(Socket socket, string id, SmtpSessionContext context, CancellationToken stopping)
     {
+        this.stopping = stopping;
+        // RFC 5321 section 4.5.3.2: a time limit on each command and each line of a message, restarted by every read and write.
+        deadline = Deadline.After(context.Options.CommandTimeoutMs, stopping, context.Time);
         this.socket = socket;
         this.context = context;
         this.id = id;
         client = socket.RemoteEndPoint?.ToString() ?? "?";
+        transcript = new SmtpTranscript(context.Events, id);
         stream = new NetworkStream(socket, ownsSocket: false);
         reader = new LineReader(stream);
     }
 
-    private SmtpServerOptions Options => context.Options;
+    // What the state table reads (SmtpStateTable).
+    internal SmtpServerOptions Options => context.Options;
+    internal SmtpState State => phase;
+    internal bool Tls => tls;
+    internal bool Esmtp => esmtp;
+    internal string? User => user;
+    internal bool StartTlsOffered => Options.StartTls && context.Certificate is not null;
+    internal bool AuthOffered => tls || !Options.AuthRequiresTls;
 
-    public async Task RunAsync(CancellationToken stopping)
+    public async Task RunAsync()
     {
-        deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        var outcome = "completed";
+        var (end, outcome) = (SmtpSessionEnd.Quit, "completed");
         Info($"connection from {client}");
         try
         {
             if (Options.GreetingDelayMs > 0)
-                await Task.Delay(Options.GreetingDelayMs, stopping);
+                await Task.Delay(TimeSpan.FromMilliseconds(Options.GreetingDelayMs), context.Time, stopping);
             if (socket.Available > 0)
                 Warn("the client sent data before the 220 greeting; a client must wait for it (RFC 5321 section 3.1)");
             if (Faulted(SmtpFaultStage.Connect) is { } refused)
             {
                 await SendAsync(refused);
-                outcome = $"refused at connect with {refused.Code} (fault injection)";
+                (end, outcome) = (SmtpSessionEnd.Refused, $"refused at connect with {refused.Code} (fault injection)");
                 return;
             }
             await SendAsync(SmtpReply.Of(220, $"{Options.Hostname} ESMTP Netlab"));
-            outcome = await DialogueAsync();
+            (end, outcome) = await DialogueAsync();
         }
-        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Expired)
         {
-            outcome = $"timed out: no command for {Options.CommandTimeoutMs} ms";
+            (end, outcome) = (SmtpSessionEnd.TimedOut, $"timed out: no command for {Options.CommandTimeoutMs} ms");
             Warn("the client went silent; the server gave up (421)");
             await TrySendAsync(SmtpReply.Of(421, $"4.4.2 {Options.Hostname} Error: timeout exceeded"));
         }
         catch (OperationCanceledException)
         {
-            outcome = "server stopped";
+            (end, outcome) = (SmtpSessionEnd.ServerStopped, "server stopped");
             await TrySendAsync(SmtpReply.Of(421, $"4.3.2 {Options.Hostname} Service shutting down"));
         }
         catch (AuthenticationException e)
         {
-            outcome = $"TLS handshake failed: {e.Message}";
+            (end, outcome) = (SmtpSessionEnd.TlsFailed, $"TLS handshake failed: {e.Message}");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            outcome = "connection lost";
+            (end, outcome) = (SmtpSessionEnd.ConnectionLost, "connection lost");
             if (!quit) Warn("the connection was lost without QUIT");
         }
         finally
         {
             Info($"closed: {outcome}");
-            context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings]));
-            try { socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            context.Events.Emit(new SmtpSessionClosed(id, client, outcome, messages, tls, user, [.. warnings], end));
+            socket.CloseQuietly();
             await stream.DisposeAsync();
-            socket.Dispose();
             deadline.Dispose();
         }
     }
 
-    private async Task<string> DialogueAsync()
+    private async Task<(SmtpSessionEnd, string)> DialogueAsync()
     {
         while (!quit)
         {
@@ -123,7 +135,7 @@ internal sealed class SmtpSession
             if (line is null)
             {
                 Warn("the client closed the connection without QUIT (RFC 5321 section 4.1.1.10)");
-                return "client closed without QUIT";
+                return (SmtpSessionEnd.ClosedWithoutQuit, "client closed without QUIT");
             }
             var read = line.Value;
             if (read.TooLong)
@@ -134,7 +146,7 @@ internal sealed class SmtpSession
             }
             var text = read.Text;
             var command = SmtpCommand.Parse(text);
-            Received(Masked(command, text));
+            Received(text);
             if (read.Bytes.Any(b => b is < 0x20 or >= 0x7f && b != '\t'))
             {
                 await ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command contains characters that are not printable ASCII"));
@@ -143,43 +155,25 @@ internal sealed class SmtpSession
             if (errors >= MaxErrors)
             {
                 await SendAsync(SmtpReply.Of(421, $"4.7.0 {Options.Hostname} Error: too many errors"));
-                return "dropped after too many errors";
+                return (SmtpSessionEnd.TooManyErrors, "dropped after too many errors");
             }
             await HandleAsync(command);
         }
-        return "completed";
+        return (SmtpSessionEnd.Quit, "completed");
     }
 
-    private Task HandleAsync(SmtpCommand command) => command.Verb switch
+    /// <summary>Looks the verb up in <see cref="SmtpStateTable"/>: the first unmet need answers, else its handler runs.</summary>
+    private Task HandleAsync(SmtpCommand command)
     {
-        "EHLO" => HeloAsync(command, extended: true),
-        "HELO" => HeloAsync(command, extended: false),
-        "STARTTLS" => StartTlsAsync(command),
-        "AUTH" => AuthAsync(command),
-        "MAIL" => MailAsync(command),
-        "RCPT" => RcptAsync(command),
-        "DATA" => DataAsync(command),
-        "RSET" => RsetAsync(command),
-        "NOOP" => SendAsync(SmtpReply.Of(250, "2.0.0 Ok")),
-        "VRFY" => command.Argument.Length == 0
-            ? ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: VRFY address"))
-            : SendAsync(SmtpReply.Of(252, "2.0.0 Cannot VRFY user, but will accept message and attempt delivery")),
-        "HELP" => SendAsync(SmtpReply.Of(214,
-            "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT" + (Options.StartTls ? " STARTTLS" : "") + " AUTH",
-            "2.0.0 End of HELP info")),
-        "QUIT" => QuitAsync(),
-        "EXPN" or "BDAT" or "ETRN" or "TURN" or "SEND" or "SOML" or "SAML" or "ATRN" =>
-            ErrorAsync(SmtpReply.Of(502, $"5.5.1 Error: command {command.Verb} not implemented")),
-        _ => ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command not recognized")),
-    };
+        if (SmtpStateTable.Find(command.Verb) is not { } rule)
+            return SmtpStateTable.NotImplemented.Contains(command.Verb)
+                ? ErrorAsync(SmtpReply.Of(502, $"5.5.1 Error: command {command.Verb} not implemented"))
+                : ErrorAsync(SmtpReply.Of(500, "5.5.2 Error: command not recognized"));
+        return rule.Refusal(this, command) is { } refusal ? ErrorAsync(refusal) : rule.Handler(this, command);
+    }
 
-    private async Task HeloAsync(SmtpCommand command, bool extended)
+    internal async Task HeloAsync(SmtpCommand command, bool extended)
     {
-        if (command.Argument.Length == 0 || command.Argument.Contains(' '))
-        {
-            await ErrorAsync(SmtpReply.Of(501, $"5.5.4 Syntax: {command.Verb} hostname"));
-            return;
-        }
         if (Faulted(SmtpFaultStage.Helo) is { } fault)
         {
             await SendAsync(fault);
@@ -189,7 +183,7 @@ internal sealed class SmtpSession
         ResetTransaction();
         helo = command.Argument;
         esmtp = extended;
-        phase = Phase.Ready;
+        phase = SmtpState.Ready;
         var greeting = $"{Options.Hostname} Hello {helo} [{((System.Net.IPEndPoint?)socket.RemoteEndPoint)?.Address}]";
         if (!extended)
         {
@@ -205,30 +199,8 @@ internal sealed class SmtpSession
         await SendAsync(new SmtpReply(250, lines));
     }
 
-    private bool AuthOffered => tls || !Options.AuthRequiresTls;
-
-    private async Task StartTlsAsync(SmtpCommand command)
+    internal async Task StartTlsAsync()
     {
-        if (!Options.StartTls || context.Certificate is null)
-        {
-            await ErrorAsync(SmtpReply.Of(502, "5.5.1 Error: STARTTLS is not offered by this server"));
-            return;
-        }
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: STARTTLS (no parameters)"));
-            return;
-        }
-        if (tls)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: TLS already active"));
-            return;
-        }
-        if (phase == Phase.Initial)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
-            return;
-        }
         await SendAsync(SmtpReply.Of(220, "2.0.0 Ready to start TLS"));
         if (reader.Buffered > 0)
             Warn($"the client sent {reader.Buffered} bytes after STARTTLS before the TLS handshake; they were discarded (RFC 3207 section 4.2)");
@@ -240,76 +212,61 @@ internal sealed class SmtpSession
         Info($"TLS started: {secure.SslProtocol}, {secure.NegotiatedCipherSuite}");
         // RFC 3207 section 4.2: forget everything learnt before TLS; the client must EHLO again.
         ResetTransaction();
-        phase = Phase.Initial;
+        phase = SmtpState.Initial;
         helo = "";
         user = null;
     }
 
-    private async Task AuthAsync(SmtpCommand command)
+    /// <summary>AUTH PLAIN or LOGIN (RFC 4954 section 4): read the credentials, then check them.</summary>
+    internal async Task AuthAsync(SmtpCommand command)
     {
-        if (phase == Phase.Initial || !esmtp)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send EHLO first"));
-            return;
-        }
-        if (user is not null)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: already authenticated"));
-            return;
-        }
-        if (phase != Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: AUTH is not allowed during a mail transaction"));
-            return;
-        }
-        if (!AuthOffered)
-        {
-            await ErrorAsync(SmtpReply.Of(538, "5.7.11 Encryption required for requested authentication mechanism"));
-            return;
-        }
         var parts = command.Argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        var mechanism = parts.Length > 0 ? parts[0].ToUpperInvariant() : "";
-        string? name, password;
-        switch (mechanism)
+        var initial = parts.Length > 1 ? parts[1] : null;
+        var credentials = parts[0].ToUpperInvariant() switch
         {
-            case "PLAIN":
-                // RFC 4616: authzid NUL authcid NUL passwd, base64; an empty 334 asks for it.
-                var response = parts.Length > 1 ? parts[1] : await ChallengeAsync("");
-                if (response is null) return;
-                var plain = Decode(response);
-                var fields = plain?.Split('\0');
-                if (fields is not { Length: 3 })
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the AUTH PLAIN response"));
-                    return;
-                }
-                (name, password) = (fields[1], fields[2]);
-                break;
-            case "LOGIN":
-                var first = parts.Length > 1 ? parts[1] : await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
-                if (first is null) return;
-                name = Decode(first);
-                if (name is null)
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the user name"));
-                    return;
-                }
-                var second = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
-                if (second is null) return;
-                password = Decode(second);
-                if (password is null)
-                {
-                    await ErrorAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the password"));
-                    return;
-                }
-                break;
-            case "":
-                await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: AUTH mechanism"));
-                return;
-            default:
-                await ErrorAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)"));
-                return;
-        }
+            "PLAIN" => await ReadPlainAsync(initial),
+            "LOGIN" => await ReadLoginAsync(initial),
+            _ => await RefuseAsync(SmtpReply.Of(504, "5.5.4 Unrecognized authentication type (offered: PLAIN LOGIN)")),
+        };
+        if (credentials is { } c)
+            await VerifyAsync(c.Name, c.Password);
+    }
+
+    /// <summary>RFC 4616: authzid NUL authcid NUL passwd, base64, given with AUTH or after an empty 334.</summary>
+    private async Task<(string Name, string Password)?> ReadPlainAsync(string? initial)
+    {
+        var response = initial ?? await ChallengeAsync("");
+        if (response is null)
+            return null;
+        return Decode(response)?.Split('\0') is [_, var name, var password]
+            ? (name, password)
+            : await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the AUTH PLAIN response"));
+    }
+
+    /// <summary>LOGIN (draft-murchison-sasl-login): the user name and the password, each base64 after its 334.</summary>
+    private async Task<(string Name, string Password)?> ReadLoginAsync(string? initial)
+    {
+        var first = initial ?? await ChallengeAsync("VXNlcm5hbWU6"); // "Username:"
+        if (first is null)
+            return null;
+        if (Decode(first) is not { } name)
+            return await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the user name"));
+        var second = await ChallengeAsync("UGFzc3dvcmQ6"); // "Password:"
+        if (second is null)
+            return null;
+        if (Decode(second) is not { } password)
+            return await RefuseAsync(SmtpReply.Of(501, "5.5.2 Error: cannot decode the password"));
+        return (name, password);
+    }
+
+    private async Task<(string Name, string Password)?> RefuseAsync(SmtpReply reply)
+    {
+        await ErrorAsync(reply);
+        return null;
+    }
+
+    private async Task VerifyAsync(string name, string password)
+    {
         var known = context.Accounts.TryGetValue(name, out var expected) && CryptographicEquals(expected, password);
         if (known || (Options.AcceptAnyLogin && name.Length > 0))
         {
@@ -326,13 +283,13 @@ internal sealed class SmtpSession
     private static bool CryptographicEquals(string a, string b) =>
         System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-    /// <summary>Sends a 334 challenge and reads the answer (masked); null when the client cancelled with "*" or left.</summary>
+    /// <summary>Sends a 334 challenge and reads the answer (the transcript masks it); null when the client cancelled with "*" or left.</summary>
     private async Task<string?> ChallengeAsync(string challenge)
     {
         await SendAsync(SmtpReply.Of(334, challenge));
         var line = await ReadAsync(SmtpCommand.MaxLine) ?? throw new IOException("closed during AUTH");
-        Received("****");
         var text = line.Text.Trim();
+        Received(text);
         if (text == "*")
         {
             await ErrorAsync(SmtpReply.Of(501, "5.7.0 Authentication cancelled"));
@@ -353,28 +310,8 @@ internal sealed class SmtpSession
         }
     }
 
-    private async Task MailAsync(SmtpCommand command)
+    internal async Task MailAsync(SmtpCommand command)
     {
-        if (phase == Phase.Initial)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: send HELO/EHLO first"));
-            return;
-        }
-        if (phase != Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: nested MAIL command"));
-            return;
-        }
-        if (Options.RequireTls && !tls)
-        {
-            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Must issue a STARTTLS command first"));
-            return;
-        }
-        if (Options.RequireAuth && user is null)
-        {
-            await ErrorAsync(SmtpReply.Of(530, "5.7.0 Authentication required"));
-            return;
-        }
         var path = SmtpPath.Parse(command.Argument, "FROM", allowEmpty: true, out var error);
         if (path is null)
         {
@@ -418,17 +355,12 @@ internal sealed class SmtpSession
             return;
         }
         from = path.Address;
-        phase = Phase.Mail;
+        phase = SmtpState.Mail;
         await SendAsync(SmtpReply.Of(250, "2.1.0 Ok"));
     }
 
-    private async Task RcptAsync(SmtpCommand command)
+    internal async Task RcptAsync(SmtpCommand command)
     {
-        if (phase is Phase.Initial or Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
-            return;
-        }
         var path = SmtpPath.Parse(command.Argument, "TO", allowEmpty: false, out var error);
         if (path is null)
         {
@@ -453,38 +385,44 @@ internal sealed class SmtpSession
             return;
         }
         recipients.Add(path.Address);
-        phase = Phase.Rcpt;
+        phase = SmtpState.Rcpt;
         await SendAsync(SmtpReply.Of(250, "2.1.5 Ok"));
     }
 
-    private async Task DataAsync(SmtpCommand command)
+    /// <summary>DATA (RFC 5321 section 4.1.1.4): 354, the message up to the "." line, then the verdict.</summary>
+    internal async Task DataAsync()
     {
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: DATA (no parameters)"));
-            return;
-        }
-        if (phase is Phase.Initial or Phase.Ready)
-        {
-            await ErrorAsync(SmtpReply.Of(503, "5.5.1 Error: need MAIL command"));
-            return;
-        }
-        if (phase == Phase.Mail)
-        {
-            // RFC 5321 section 3.3: DATA with no accepted recipient.
-            await ErrorAsync(SmtpReply.Of(554, "5.5.1 Error: no valid recipients"));
-            return;
-        }
         if (Faulted(SmtpFaultStage.Data) is { } fault)
         {
             await SendAsync(fault);
             return;
         }
         await SendAsync(SmtpReply.Of(354, "End data with <CR><LF>.<CR><LF>"));
-
-        // RFC 5321 section 4.5.2: the message ends at a line holding only "."; a leading "." of
-        // any other line was doubled by the client and is removed here.
         using var message = new MemoryStream();
+        var text = await ReceiveMessageAsync(message);
+        if (text is not { } received)
+        {
+            quit = true;
+            return;
+        }
+        Info($"[message: {message.Length} bytes in {received.Lines} lines]");
+        var envelope = recipients.ToList();
+        var sender = from;
+        ResetTransaction();
+        await DeliverAsync(message, received, sender, envelope);
+    }
+
+    /// <summary>What was read of a message besides its bytes.</summary>
+    private readonly record struct MessageText(int Lines, bool TooBig, bool LongLine);
+
+    /// <summary>
+    /// Reads message lines up to the final "." into <paramref name="message"/>, keeping at most
+    /// the size limit; null when the client left first (the message is then discarded).
+    /// RFC 5321 section 4.5.2: the message ends at a line holding only "."; a leading "." of
+    /// any other line was doubled by the client and is removed here.
+    /// </summary>
+    private async Task<MessageText?> ReceiveMessageAsync(MemoryStream message)
+    {
         var tooBig = false;
         var longLine = false;
         var lines = 0;
@@ -495,15 +433,14 @@ internal sealed class SmtpSession
             {
                 Warn("the connection closed in DATA before the final \".\" line; the message is discarded (RFC 5321 section 4.1.1.4)");
                 Info($"[message incomplete: {message.Length} bytes in {lines} lines received]");
-                quit = true;
-                return;
+                return null;
             }
             var read = line.Value;
             var bytes = read.Bytes;
             if (bytes is [(byte)'.'])
             {
                 if (!read.BareLf)
-                    break;
+                    return new MessageText(lines, tooBig, longLine);
                 Warn("a \".\" line ended with a bare LF does not end the message; it must be <CRLF>.<CRLF> (RFC 5321 section 4.1.1.4)");
             }
             lines++;
@@ -517,23 +454,24 @@ internal sealed class SmtpSession
                 message.Write("\r\n"u8);
             }
         }
-        Info($"[message: {message.Length} bytes in {lines} lines]");
-        var envelope = recipients.ToList();
-        var sender = from;
-        ResetTransaction();
-        if (tooBig)
+    }
+
+    /// <summary>Refuses a message that broke a limit (552, 500) or an injected fault, else stores it: 250.</summary>
+    private async Task DeliverAsync(MemoryStream message, MessageText received, string sender, List<string> envelope)
+    {
+        if (received.TooBig)
         {
             await ErrorAsync(SmtpReply.Of(552, $"5.3.4 Error: message too big (limit {Options.MaxMessageBytes} bytes)"));
             return;
         }
-        if (longLine)
+        if (received.LongLine)
         {
             await ErrorAsync(SmtpReply.Of(500, $"5.5.2 Error: message has a line over {SmtpCommand.MaxTextLine} characters (RFC 5321 section 4.5.3.1.6)"));
             return;
         }
-        if (Faulted(SmtpFaultStage.Message) is { } fault2)
+        if (Faulted(SmtpFaultStage.Message) is { } fault)
         {
-            await SendAsync(fault2);
+            await SendAsync(fault);
             return;
         }
         var mail = new StoredMail(context.Mailbox.NextId(), DateTimeOffset.UtcNow, id, client, helo, sender, envelope, tls, user, message.ToArray());
@@ -543,18 +481,13 @@ internal sealed class SmtpSession
         await SendAsync(SmtpReply.Of(250, $"2.0.0 Ok: queued as {mail.Id}"));
     }
 
-    private async Task RsetAsync(SmtpCommand command)
+    internal async Task RsetAsync()
     {
-        if (command.Argument.Length > 0)
-        {
-            await ErrorAsync(SmtpReply.Of(501, "5.5.4 Syntax: RSET (no parameters)"));
-            return;
-        }
         ResetTransaction();
         await SendAsync(SmtpReply.Of(250, "2.0.0 Ok"));
     }
 
-    private async Task QuitAsync()
+    internal async Task QuitAsync()
     {
         quit = true;
         await SendAsync(SmtpReply.Of(221, "2.0.0 Bye"));
@@ -564,8 +497,8 @@ internal sealed class SmtpSession
     {
         from = "";
         recipients.Clear();
-        if (phase is Phase.Mail or Phase.Rcpt)
-            phase = Phase.Ready;
+        if (phase is SmtpState.Mail or SmtpState.Rcpt)
+            phase = SmtpState.Ready;
     }
 
     /// <summary>The injected reply if a fault is set for this stage and fires this time.</summary>
@@ -581,7 +514,7 @@ internal sealed class SmtpSession
 
     private async Task<WireLine?> ReadAsync(int maxLength)
     {
-        deadline.CancelAfter(Options.CommandTimeoutMs);
+        deadline.Restart(Options.CommandTimeoutMs);
         var line = await reader.ReadLineAsync(maxLength, deadline.Token);
         if (line is { BareLf: true } && !warnedBareLf)
         {
@@ -597,11 +530,11 @@ internal sealed class SmtpSession
         return SendAsync(reply);
     }
 
-    private async Task SendAsync(SmtpReply reply)
+    internal async Task SendAsync(SmtpReply reply)
     {
         foreach (var line in reply.WireLines())
             Emit(TranscriptDirection.ServerToClient, line);
-        deadline.CancelAfter(Options.CommandTimeoutMs);
+        deadline.Restart(Options.CommandTimeoutMs);
         await stream.WriteAsync(reply.ToBytes(), deadline.Token);
     }
 
@@ -609,7 +542,7 @@ internal sealed class SmtpSession
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var timeout = Deadline.After(2000, time: context.Time);
             Emit(TranscriptDirection.ServerToClient, reply.ToString());
             await stream.WriteAsync(reply.ToBytes(), timeout.Token);
         }
@@ -617,10 +550,6 @@ internal sealed class SmtpSession
         {
         }
     }
-
-    private static string Masked(SmtpCommand command, string text) =>
-        command.Verb == "AUTH" && command.Argument.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 1 } parts
-            ? $"{text[..4]} {parts[0]} ****" : text;
 
     private void Received(string text) => Emit(TranscriptDirection.ClientToServer, text);
 
@@ -633,6 +562,5 @@ internal sealed class SmtpSession
         context.Events.Emit(new LogLine(LogSeverity.Warning, $"{id} {client}: {text}"));
     }
 
-    private void Emit(TranscriptDirection direction, string text) =>
-        context.Events.Emit(new TranscriptLine(direction, TranscriptChannel.Control, text, id, tls));
+    private void Emit(TranscriptDirection direction, string text) => transcript.Write(direction, text, tls);
 }

@@ -11,10 +11,10 @@ public static class UdpPingLab
         "A ping client over UDP against a server that simulates packet loss: RTTs, timeouts, loss and statistics.",
         "Handout 000, Socket Programming Assignment 2: UDP",
         new ServerKind("udp-ping", typeof(UdpPingServerOptions),
-            (options, context) => new UdpPingServer((UdpPingServerOptions)options, context.EndPoint, context.Events)),
+            (options, context) => new UdpPingServer((UdpPingServerOptions)options, context.EndPoint, context.Events, context.Time)),
         [
             new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
-                (options, _) => new UdpPingProbe((UdpPingProbeOptions)options)),
+                (options, environment) => new UdpPingProbe((UdpPingProbeOptions)options, environment.Time)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using Netlab.Labs.Core;
 
@@ -10,9 +9,10 @@ namespace Netlab.Labs.UdpPing;
 /// A reply to an earlier sequence that arrives while waiting is reported as late (or duplicate),
 /// never mistaken for the current one. Ends with iputils-style statistics.
 /// </summary>
-public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
+/// <param name="time">The clock of RTTs, timeouts and the interval; null = the system's.</param>
+public sealed class UdpPingProbe(UdpPingProbeOptions options, TimeProvider? time = null) : IProbe
 {
-    private const int MaxDatagram = 65_527;
+    private readonly TimeProvider time = time ?? TimeProvider.System;
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
@@ -23,8 +23,8 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
         events.Emit(new LogLine(LogSeverity.Info,
             $"PING {target} from {socket.LocalEndPoint}: {options.Count} pings, timeout {options.TimeoutMs} ms, interval {options.IntervalMs} ms"));
 
-        var session = new Session(socket, target, options, events);
-        var started = Stopwatch.GetTimestamp();
+        var session = new Session(socket, target, options, events, time);
+        var started = time.GetTimestamp();
         try
         {
             for (var sequence = 1; sequence <= options.Count; sequence++)
@@ -32,24 +32,24 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
                 var sentAt = await session.SendAsync(sequence, cancellationToken).ConfigureAwait(false);
                 if (sequence < options.Count && options.IntervalMs > 0)
                 {
-                    var wait = TimeSpan.FromMilliseconds(options.IntervalMs) - Stopwatch.GetElapsedTime(sentAt);
+                    var wait = TimeSpan.FromMilliseconds(options.IntervalMs) - time.GetElapsedTime(sentAt);
                     if (wait > TimeSpan.Zero)
-                        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
         finally
         {
             // Like ping on Ctrl-C: the statistics so far are reported even when cancelled.
-            events.Emit(session.Statistics.ToSummary(target.ToString(), Stopwatch.GetElapsedTime(started)));
+            events.Emit(session.Statistics.ToSummary(target.ToString(), time.GetElapsedTime(started)));
         }
     }
 
-    private sealed class Session(Socket socket, ProbeTarget target, UdpPingProbeOptions options, IEventSink events)
+    private sealed class Session(Socket socket, ProbeTarget target, UdpPingProbeOptions options, IEventSink events, TimeProvider time)
     {
         private readonly long[] sentAt = new long[options.Count + 1];
         private readonly bool[] answered = new bool[options.Count + 1];
-        private readonly byte[] buffer = new byte[MaxDatagram];
+        private readonly byte[] buffer = new byte[UdpReceiveLoop.MaxDatagram];
         private readonly string from = target.Address.ToString();
 
         public PingStatistics Statistics { get; } = new();
@@ -57,8 +57,8 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
         /// <summary>Sends one ping and waits for its fate; returns its send timestamp.</summary>
         public async Task<long> SendAsync(int sequence, CancellationToken cancellationToken)
         {
-            var payload = UdpPingMessage.Format(sequence, DateTimeOffset.UtcNow);
-            sentAt[sequence] = Stopwatch.GetTimestamp();
+            var payload = UdpPingMessage.Format(sequence, time.GetUtcNow());
+            sentAt[sequence] = time.GetTimestamp();
             Statistics.Sent();
             try
             {
@@ -74,28 +74,27 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
 
         private async Task<RttSample> AwaitReplyAsync(int sequence, CancellationToken cancellationToken)
         {
-            var deadline = sentAt[sequence] + (long)(options.TimeoutMs / 1000.0 * Stopwatch.Frequency);
+            var limit = TimeSpan.FromMilliseconds(options.TimeoutMs);
             while (true)
             {
-                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                var remaining = limit - time.GetElapsedTime(sentAt[sequence]);
                 if (remaining <= TimeSpan.Zero)
                     return new RttSample(sequence, RttOutcome.Timeout, null, null, null);
                 int length;
-                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                using (var timeout = Deadline.After(remaining, cancellationToken, time))
                 {
-                    timeout.CancelAfter(remaining);
                     try
                     {
                         length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    catch (OperationCanceledException) when (timeout.Expired)
                     {
                         // Timers have millisecond granularity and may fire a hair early: go round
                         // and check the deadline rather than call it a timeout before it is one.
                         continue;
                     }
                 }
-                var receivedAt = Stopwatch.GetTimestamp();
+                var receivedAt = time.GetTimestamp();
                 var reply = buffer.AsSpan(0, length);
                 if (!UdpPingMessage.TryParse(reply, out var message) || message.Sequence > options.Count)
                 {
@@ -103,7 +102,7 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options) : IProbe
                     continue;
                 }
                 var replySequence = message.Sequence;
-                var rtt = Stopwatch.GetElapsedTime(sentAt[replySequence], receivedAt).TotalMilliseconds;
+                var rtt = time.GetElapsedTime(sentAt[replySequence], receivedAt).TotalMilliseconds;
                 var text = Printable.Ascii(reply, 200);
                 if (replySequence == sequence)
                     return new RttSample(sequence, RttOutcome.Reply, rtt, text, from);

@@ -9,107 +9,55 @@ namespace Netlab.Labs.UdpPing;
 /// otherwise echoes the payload upper-cased to its sender (after the configured delay).
 /// Any payload up to the UDP maximum; a bad datagram or a failed send never stops the loop.
 /// </summary>
-public sealed class UdpPingServer : LabServer
+public sealed class UdpPingServer : UdpLabServer
 {
-    // Largest UDP payload over IPv6 (65535 - 8); IPv4's is smaller, so this holds any datagram.
-    private const int MaxDatagram = 65_527;
-
-    private readonly PacketImpairment impairment;
-    private readonly Lock pendingGate = new();
-    private readonly HashSet<Task> delayedReplies = [];
-    private readonly SocketAddressText remotes = new();
-    private Socket? socket;
-
     /// <summary>Delayed replies held at most (each holds its payload until sent).</summary>
     private const int MaxPendingReplies = 4096;
 
-    private int PendingReplies { get { lock (pendingGate) return delayedReplies.Count; } }
+    private readonly PacketImpairment impairment;
+    private readonly TimeProvider time;
+    private readonly Lock pendingGate = new();
+    private readonly HashSet<Task> delayedReplies = [];
 
-    public UdpPingServer(UdpPingServerOptions options, IPEndPoint endpoint, EventStream events)
+    /// <param name="time">The clock of the added delay; null = the system's.</param>
+    public UdpPingServer(UdpPingServerOptions options, IPEndPoint endpoint, EventStream events, TimeProvider? time = null)
         : base("udp-ping", endpoint, events)
     {
         Options = options;
         impairment = options.CreateImpairment();
+        this.time = time ?? TimeProvider.System;
     }
 
     public UdpPingServerOptions Options { get; }
 
-    protected override IPEndPoint Bind(IPEndPoint requested)
+    private int PendingReplies { get { lock (pendingGate) return delayedReplies.Count; } }
+
+    protected override string Listening(EndPoint local) => $"UDP ping server on {local}, {impairment.Describe()}"
+        + (impairment.DelayMs > 0 || impairment.JitterMs > 0 ? $", delay {impairment.DelayMs} ms ± {impairment.JitterMs} ms" : "");
+
+    protected override void OnDatagram(Span<byte> payload, SocketAddress from, string remote, CancellationToken stopping)
     {
-        var s = new Socket(requested.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
+        var length = payload.Length;
+        var preview = Printable.Ascii(payload, 80);
+        var (drop, delay) = impairment.Next();
+        if (drop)
         {
-            // Room for bursts: a benchmark client or a class of students pinging at once.
-            s.ReceiveBufferSize = 4 * 1024 * 1024;
-            s.Bind(requested);
+            Events.Emit(new DatagramSeen(remote, length, DatagramAction.Dropped, preview, null));
+            return;
         }
-        catch
+
+        UdpPingMessage.ToUpperAscii(payload);
+        if (delay > TimeSpan.Zero && PendingReplies >= MaxPendingReplies)
         {
-            s.Dispose();
-            throw;
+            // A flood against a slow link: the queue is full, so this one is lost, as a router would lose it.
+            Events.Emit(new DatagramSeen(remote, length, DatagramAction.Dropped, preview, null));
+            return;
         }
-        socket = s;
-        Events.Emit(new LogLine(LogSeverity.Info, $"UDP ping server on {s.LocalEndPoint}, {impairment.Describe()}"
-            + (impairment.DelayMs > 0 || impairment.JitterMs > 0 ? $", delay {impairment.DelayMs} ms ± {impairment.JitterMs} ms" : "")));
-        return (IPEndPoint)s.LocalEndPoint!;
-    }
-
-    protected override Task ServeAsync(CancellationToken stoppingToken) =>
-        RunOnThread($"udp-ping {LocalEndPoint}", () => Serve(stoppingToken));
-
-    private void Serve(CancellationToken stoppingToken)
-    {
-        var s = socket!;
-        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
-        var from = new SocketAddress(s.AddressFamily);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            int length;
-            try
-            {
-                length = s.ReceiveFrom(buffer, SocketFlags.None, from);
-            }
-            catch (SocketException e) when (!stoppingToken.IsCancellationRequested && IsPerDatagramError(e))
-            {
-                Events.Emit(new LogLine(LogSeverity.Warning, $"receive: {e.Message}"));
-                continue;
-            }
-
-            var payload = buffer.AsSpan(0, length);
-            var remote = remotes.Of(from);
-            var preview = Printable.Ascii(payload, 80);
-            var (drop, delay) = impairment.Next();
-            if (drop)
-            {
-                Events.Emit(new DatagramSeen(remote, length, DatagramAction.Dropped, preview, null));
-                continue;
-            }
-
-            UdpPingMessage.ToUpperAscii(payload);
-            if (delay > TimeSpan.Zero && PendingReplies >= MaxPendingReplies)
-            {
-                // A flood against a slow link: the queue is full, so this one is lost, as a router would lose it.
-                Events.Emit(new DatagramSeen(remote, length, DatagramAction.Dropped, preview, null));
-                continue;
-            }
-            if (delay > TimeSpan.Zero)
-            {
-                ScheduleReply(payload.ToArray(), SocketAddressText.Copy(from), delay, stoppingToken);
-            }
-            else
-            {
-                try
-                {
-                    s.SendTo(payload, SocketFlags.None, from);
-                }
-                catch (SocketException e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    Events.Emit(new LogLine(LogSeverity.Warning, $"send to {remote}: {e.Message}"));
-                    continue;
-                }
-            }
-            Events.Emit(new DatagramSeen(remote, length, DatagramAction.Echoed, preview, delay > TimeSpan.Zero ? delay.TotalMilliseconds : null));
-        }
+        if (delay > TimeSpan.Zero)
+            ScheduleReply(payload.ToArray(), SocketAddressText.Copy(from), delay, stopping);
+        else if (!Udp.TrySendTo(payload, from, remote, stopping))
+            return;
+        Events.Emit(new DatagramSeen(remote, length, DatagramAction.Echoed, preview, delay > TimeSpan.Zero ? delay.TotalMilliseconds : null));
     }
 
     private void ScheduleReply(byte[] payload, SocketAddress to, TimeSpan delay, CancellationToken stoppingToken)
@@ -124,8 +72,8 @@ public sealed class UdpPingServer : LabServer
     {
         try
         {
-            await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-            await socket!.SendToAsync(payload, SocketFlags.None, to, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+            await Udp.Socket.SendToAsync(payload, SocketFlags.None, to, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || stoppingToken.IsCancellationRequested)
         {
@@ -137,8 +85,6 @@ public sealed class UdpPingServer : LabServer
         }
     }
 
-    protected override void CloseListener() => socket?.Dispose();
-
     protected override async Task OnStoppedAsync()
     {
         Task[] pending;
@@ -146,11 +92,4 @@ public sealed class UdpPingServer : LabServer
             pending = [.. delayedReplies];
         await Task.WhenAll(pending).ConfigureAwait(false);
     }
-
-    // Errors about one datagram or one peer (ICMP errors reported on the socket, oversize),
-    // not about the socket itself.
-    private static bool IsPerDatagramError(SocketException e) => e.SocketErrorCode is
-        SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize
-        or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
-
 }

@@ -9,9 +9,10 @@ namespace Netlab.Labs.Tests.Dns;
 /// <summary>The DNS server against dig, the client against the server and against dnsmasq.</summary>
 public class DnsServerAndProbeTests
 {
-    private static async Task<(DnsServer Server, Task<List<LabEvent>> Events)> StartAsync(DnsServerOptions? options = null)
+    private static async Task<(DnsServer Server, Task<List<LabEvent>> Events)> StartAsync(DnsServerOptions? options = null, TimeProvider? time = null)
     {
-        var server = new DnsServer(options ?? new DnsServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("dns", 100_000), new LabEnvironment(Http.Repo.Content)));
+        var environment = new LabEnvironment(Http.Repo.Content) { Time = time ?? TimeProvider.System };
+        var server = new DnsServer(options ?? new DnsServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("dns", 100_000), environment));
         await server.StartAsync();
         return (server, Loopback.DrainAsync(server.Events));
     }
@@ -60,8 +61,8 @@ public class DnsServerAndProbeTests
         Assert.Contains("ANSWER: 2", await DigAsync(port, "www.netlab.test", "+tcp"));
         await server.DisposeAsync();
         var log = (await events).OfType<DnsQueryLogged>().ToList();
-        Assert.Contains(log, q => q is { Name: "nope.netlab.test", ResponseCode: "NXDOMAIN", Transport: "UDP" });
-        Assert.Contains(log, q => q is { Name: "big.netlab.test", Type: "TXT", Transport: "TCP", ResponseCode: "NOERROR" });
+        Assert.Contains(log, q => q is { Name: "nope.netlab.test", ResponseCode: DnsResponseCode.NXDomain, Transport: DnsTransport.Udp });
+        Assert.Contains(log, q => q is { Name: "big.netlab.test", Type: "TXT", Transport: DnsTransport.Tcp, ResponseCode: DnsResponseCode.NoError });
     }
 
     [Fact]
@@ -91,22 +92,26 @@ public class DnsServerAndProbeTests
         Assert.Equal(ServerState.Running, server.State);
         await server.DisposeAsync();
         var all = await events;
-        Assert.Contains(all.OfType<DnsQueryLogged>(), q => q.ResponseCode == "FORMERR" && q.Error!.Contains("points forward or loops"));
+        Assert.Contains(all.OfType<DnsQueryLogged>(), q => q.ResponseCode == DnsResponseCode.FormErr && q.Error!.Contains("points forward or loops"));
         Assert.Contains(all.OfType<HexMessage>(), h => h.Label.StartsWith("query from") && h.Fields.Any(f => f.Name == "MALFORMED"));
     }
 
     [Fact]
     public async Task A_slow_TCP_client_is_cut_off_and_others_are_answered()
     {
-        var (server, _) = await StartAsync(new DnsServerOptions { TcpTimeoutMs = 300 });
+        var clock = new TestClock();
+        var limit = TimeSpan.FromSeconds(5);
+        var (server, _) = await StartAsync(new DnsServerOptions { TcpTimeoutMs = 5000 }, clock);
         await using var _s = server;
         using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await slow.ConnectAsync(server.LocalEndPoint!);
         await slow.SendAsync(new byte[] { 0x00 }, SocketFlags.None); // half a length prefix, then nothing
+        await clock.SetAsync(limit); // the slow client's time limit runs
         Assert.Contains("ANSWER: 2", await DigAsync(server.LocalEndPoint!.Port, "www.netlab.test", "+tcp"));
-        var started = Stopwatch.StartNew();
-        Assert.Equal(0, await slow.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.True(started.ElapsedMilliseconds < 4000);
+        clock.Advance(limit - TimeSpan.FromMilliseconds(1));
+        await Wait.UntilAsync(() => server.TcpSessionCount == 1, "dig's session to end while the slow one waits on");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, await slow.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -147,7 +152,7 @@ public class DnsServerAndProbeTests
         using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await a.ConnectAsync(server.LocalEndPoint!);
         await b.ConnectAsync(server.LocalEndPoint!);
-        await Task.Delay(100);
+        await Wait.UntilAsync(() => server.TcpSessionCount == 2, "two TCP sessions");
         await c.ConnectAsync(server.LocalEndPoint!);
         Assert.Equal(0, await c.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(2)));
         Assert.Equal(ServerState.Running, server.State);

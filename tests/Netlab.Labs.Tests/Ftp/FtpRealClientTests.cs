@@ -61,8 +61,8 @@ public class FtpRealClientTests
 
         var events = await server.StopAsync();
         var transfers = events.OfType<FtpTransfer>().ToList();
-        Assert.All(transfers, t => Assert.Equal(passive ? "passive" : "active", t.Mode));
-        Assert.Contains(transfers, t => t is { Direction: "upload", Completed: true, Bytes: 300_000, Path: "/upload/from-dotnet.bin" });
+        Assert.All(transfers, t => Assert.Equal(passive ? FtpDataMode.Passive : FtpDataMode.Active, t.Mode));
+        Assert.Contains(transfers, t => t is { Direction: FtpTransferDirection.Upload, Completed: true, Bytes: 300_000, Path: "/upload/from-dotnet.bin" });
         Assert.Contains(events.OfType<TranscriptLine>(), l => l.Text == "PASS ****");
         Assert.DoesNotContain(events.OfType<TranscriptLine>(), l => l.Text.Contains("test@netlab"));
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Time.Testing;
 using Netlab.Labs.Core;
 using Netlab.Labs.Ftp;
 
@@ -91,6 +92,49 @@ public class FtpServerReplyTests
         using var data = await ftp.PassiveAsync();
         Assert.Equal(code, (await ftp.SendAsync(line)).Code);
         Assert.Equal(200, (await ftp.SendAsync("NOOP")).Code);
+    }
+
+    [Fact]
+    public async Task Help_lists_every_command_of_the_state_table_before_and_after_login()
+    {
+        await using var server = await RunningFtpServer.StartAsync();
+        await using var ftp = await RawFtp.ConnectAsync(server.EndPoint, login: false);
+        string[] expected =
+        [
+            "The following commands are recognized.",
+            "ABOR ALLO CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP OPTS PASS PASV PORT",
+            "PWD QUIT REST RETR RMD SIZE STOR STRU SYST TYPE USER XCUP XCWD XMKD XPWD XRMD",
+            "Help OK.",
+        ];
+        var help = await ftp.SendAsync("HELP");
+        Assert.Equal(214, help.Code);
+        Assert.Equal(expected, help.Lines);
+        Assert.Equal(331, (await ftp.SendAsync("USER anonymous")).Code);
+        Assert.Equal(230, (await ftp.SendAsync("PASS x@y")).Code);
+        Assert.Equal(expected, (await ftp.SendAsync("HELP RETR")).Lines);
+    }
+
+    [Fact]
+    public async Task The_password_never_reaches_the_client_or_the_server_transcript()
+    {
+        const string Password = "pa55-w0rd-never-shown";
+        await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { Accounts = $"alice:{Password}" });
+        var client = new ListSink();
+        await new FtpClientProbe(new FtpClientProbeOptions { User = "alice", Password = Password, Commands = "pwd" }).RunAsync(server.Target, client, CancellationToken.None);
+        await using (var raw = await RawFtp.ConnectAsync(server.EndPoint, login: false))
+        {
+            Assert.Equal(331, (await raw.SendAsync("user alice")).Code);
+            Assert.Equal(230, (await raw.SendAsync($"pass {Password}")).Code); // any case
+            Assert.Equal(501, (await raw.SendAsync($"PASS {Password}\u0001")).Code); // not a command, still masked
+        }
+        var served = (await server.StopAsync()).OfType<TranscriptLine>().ToList();
+
+        foreach (var transcript in new[] { client.Of<TranscriptLine>(), served })
+        {
+            Assert.DoesNotContain(transcript, l => l.Text.Contains(Password));
+            Assert.Contains(transcript, l => l is { Direction: TranscriptDirection.ClientToServer, Text: "PASS ****" });
+        }
+        Assert.Equal(3, served.Count(l => l.Text == "PASS ****"));
     }
 
     [Fact]
@@ -242,7 +286,7 @@ public class FtpServerReplyTests
         Assert.Equal("425 Failed to establish connection.", (await ftp.SendAsync("RETR readme.txt")).ToString());
         Assert.Equal(200, (await ftp.SendAsync("NOOP")).Code);
         var events = await server.StopAsync();
-        Assert.Contains(events.OfType<FtpTransfer>(), t => t is { Mode: "active", Completed: false, Bytes: 0 } && t.Error!.Contains("data connection failed"));
+        Assert.Contains(events.OfType<FtpTransfer>(), t => t is { Mode: FtpDataMode.Active, Completed: false, Bytes: 0 } && t.Error!.Contains("data connection failed"));
     }
 
     [Fact]
@@ -325,8 +369,7 @@ public class FtpServerReplyTests
         await ftp.DisposeAsync(); // control and data gone at once
 
         // The session ends and its sockets and file are released.
-        for (var i = 0; i < 100 && server.Server.SessionCount > 0; i++)
-            await Task.Delay(50);
+        await server.SessionsClosedAsync();
         Assert.Equal(0, server.Server.SessionCount);
         File.Delete(server.File("big.bin")); // no handle left open on it (Linux allows this anyway; the event below is the proof)
 
@@ -389,13 +432,23 @@ public class FtpServerReplyTests
     }
 
     [Fact]
-    public async Task An_idle_control_connection_gets_421_and_is_closed()
+    public async Task An_idle_control_connection_gets_421_and_is_closed_while_a_busy_one_goes_on()
     {
-        await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { IdleTimeoutMs = 300 });
-        await using var ftp = await RawFtp.ConnectAsync(server.EndPoint);
-        var reply = await ftp.ReadAsync(5000);
-        Assert.Equal(421, reply.Code);
-        Assert.True(await ftp.ClosedAsync());
+        // The server's clock is a fake one: the test moves it on instead of waiting.
+        var clock = new FakeTimeProvider();
+        await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { IdleTimeoutMs = 5_000 }, time: clock);
+        await using var idle = await RawFtp.ConnectAsync(server.EndPoint);
+        await using var busy = await RawFtp.ConnectAsync(server.EndPoint);
+        var reply = idle.ReadAsync();
+        // Steps shorter than the timeout (and than the 1 s the 421 may take to send): the busy
+        // client, answered at each, never times out; the idle one does, however late its clock started.
+        while (!reply.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(200, (await busy.SendAsync("NOOP")).Code);
+        }
+        Assert.Equal("421 Timeout: no command for too long; closing the control connection.", (await reply).ToString());
+        Assert.True(await idle.ClosedAsync());
     }
 
     [Fact]
@@ -408,7 +461,7 @@ public class FtpServerReplyTests
             client = ftp.Socket.LocalEndPoint!.ToString()!;
             await ftp.SendAsync("QUIT");
         }
-        await Task.Delay(100);
+        await server.SessionsClosedAsync();
         var lines = (await server.StopAsync()).OfType<TranscriptLine>().Where(l => l.Connection == client).ToList();
         Assert.Equal(
             ["< 220 Netlab FTP server ready.", "> USER anonymous", "< 331 Please specify the password.", "> PASS ****", "< 230 Login successful.", "> QUIT", "< 221 Goodbye."],

@@ -53,9 +53,9 @@ public sealed class FtpShellTests : IDisposable
         Assert.Contains(data, t => t.EndsWith(" readme.txt")); // the listing itself
         Assert.Contains(events.Of<TranscriptLine>(), l => l is { Channel: TranscriptChannel.Control, Direction: TranscriptDirection.ClientToServer, Text: "PASS ****" });
         var transfers = events.Of<FtpTransfer>();
-        Assert.All(transfers, t => Assert.Equal(passive ? "passive" : "active", t.Mode));
-        Assert.Contains(transfers, t => t is { Direction: "upload", Bytes: 3_000_000, Completed: true });
-        Assert.Contains(transfers, t => t is { Direction: "listing", Completed: true });
+        Assert.All(transfers, t => Assert.Equal(passive ? FtpDataMode.Passive : FtpDataMode.Active, t.Mode));
+        Assert.Contains(transfers, t => t is { Direction: FtpTransferDirection.Upload, Bytes: 3_000_000, Completed: true });
+        Assert.Contains(transfers, t => t is { Direction: FtpTransferDirection.Listing, Completed: true });
     }
 
     [Theory]

@@ -14,16 +14,15 @@ namespace Netlab.Labs.Tests.Ftp;
 /// </summary>
 public sealed class RunningFtpServer : IAsyncDisposable
 {
-    private readonly Task<List<LabEvent>> events;
-
-    private RunningFtpServer(FtpServer server, string content, Task<List<LabEvent>> events)
+    private RunningFtpServer(FtpServer server, string content, ServerEventLog events)
     {
         Server = server;
         Content = content;
-        this.events = events;
+        Events = events;
     }
 
     public FtpServer Server { get; }
+    public ServerEventLog Events { get; }
 
     /// <summary>The temporary content root; the FTP root is its ftp/ folder.</summary>
     public string Content { get; }
@@ -34,22 +33,26 @@ public sealed class RunningFtpServer : IAsyncDisposable
     public string Url => $"ftp://127.0.0.1:{Port}";
     public ProbeTarget Target => new("127.0.0.1", IPAddress.Loopback, Port);
 
-    public static async Task<RunningFtpServer> StartAsync(FtpServerOptions? options = null, Action<string>? prepareRoot = null)
+    /// <param name="time">The server's clock (a FakeTimeProvider drives its timeouts in tests); the system's by default.</param>
+    public static async Task<RunningFtpServer> StartAsync(FtpServerOptions? options = null, Action<string>? prepareRoot = null, TimeProvider? time = null)
     {
         var content = Directory.CreateTempSubdirectory("netlab-ftp-test-").FullName;
         CopyFolder(Path.Combine(Repo.Content, "ftp"), Path.Combine(content, "ftp"));
         prepareRoot?.Invoke(Path.Combine(content, "ftp"));
-        var server = new FtpServer(options ?? new FtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("ftp", 100_000), new LabEnvironment(content)));
+        var server = new FtpServer(options ?? new FtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("ftp", 100_000), new LabEnvironment(content)), time);
         await server.StartAsync();
-        return new RunningFtpServer(server, content, Loopback.DrainAsync(server.Events));
+        return new RunningFtpServer(server, content, new ServerEventLog(server.Events));
     }
 
     public string File(string virtualPath) => Path.Combine(Root, virtualPath.TrimStart('/'));
 
+    /// <summary>Waits until this many sessions have ended (each says so in a "session ... closed" line).</summary>
+    public Task SessionsClosedAsync(int count = 1) => Events.WaitForAsync<LogLine>(count, l => l.Text.Contains(" closed ("));
+
     public async Task<List<LabEvent>> StopAsync()
     {
         await Server.StopAsync();
-        return await events;
+        return await Events.Completion;
     }
 
     public async ValueTask DisposeAsync()
@@ -109,13 +112,7 @@ public sealed class RawFtp : IAsyncDisposable
     public async Task<FtpReply> ReadAsync(int timeoutMs = 5000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
-        var parser = new FtpReplyParser();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(FtpCommandParser.MaxLine, timeout.Token) ?? throw new IOException("the server closed the connection");
-            if (parser.Add(Encoding.UTF8.GetString(line.Bytes)) is { } reply)
-                return reply;
-        }
+        return FtpReply.From(await MultilineReply.ReadAsync(reader, FtpReply.Grammar, null, timeout.Token));
     }
 
     /// <summary>True when the server closes the connection (within the timeout).</summary>

@@ -108,9 +108,9 @@ public class FtpWireFormatTests
             FtpHostPort.TryParseEpsvReply(text, out _);
             try
             {
-                new FtpReplyParser().Add(text);
+                new MultilineReplyParser(FtpReply.Grammar).Add(text);
             }
-            catch (FtpProtocolException)
+            catch (ReplyFormatException)
             {
             }
         }
@@ -194,8 +194,8 @@ public class FtpWireFormatTests
         var reply = new FtpReply(211, ["Features:", " EPRT", "123 looks like an end", "End"]);
         var wire = reply.Format();
         Assert.Equal("211-Features:\r\n EPRT\r\n 123 looks like an end\r\n211 End\r\n", wire);
-        var parser = new FtpReplyParser();
-        FtpReply? parsed = null;
+        var parser = new MultilineReplyParser(FtpReply.Grammar);
+        MultilineReply? parsed = null;
         foreach (var line in wire.Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
         {
             Assert.Null(parsed);
@@ -209,17 +209,18 @@ public class FtpWireFormatTests
     [Fact]
     public void Single_line_reply_and_its_text()
     {
-        var parsed = new FtpReplyParser().Add("550 No such file or directory.");
+        var parsed = new MultilineReplyParser(FtpReply.Grammar).Add("550 No such file or directory.");
         Assert.Equal(550, parsed!.Code);
-        Assert.Equal("550 No such file or directory.", parsed.ToString());
-        Assert.True(parsed.IsFailure);
-        Assert.Equal("550 No such file or directory.\r\n", parsed.Format());
+        var reply = FtpReply.From(parsed);
+        Assert.Equal("550 No such file or directory.", reply.ToString());
+        Assert.True(reply.IsFailure);
+        Assert.Equal("550 No such file or directory.\r\n", reply.Format());
     }
 
     [Fact]
     public void Multi_line_reply_ends_only_on_its_own_code()
     {
-        var parser = new FtpReplyParser();
+        var parser = new MultilineReplyParser(FtpReply.Grammar);
         Assert.Null(parser.Add("220-Welcome"));
         Assert.Null(parser.Add("230 not the end: another code"));
         var reply = parser.Add("220 ready");
@@ -231,7 +232,7 @@ public class FtpWireFormatTests
     [InlineData("55 short")]
     [InlineData("550xNo")]
     [InlineData("099 too small")]
-    public void Garbage_replies_throw(string line) => Assert.Throws<FtpProtocolException>(() => new FtpReplyParser().Add(line));
+    public void Garbage_replies_throw(string line) => Assert.Throws<ReplyFormatException>(() => new MultilineReplyParser(FtpReply.Grammar).Add(line));
 
     [Theory]
     [InlineData("257 \"/pub\" is the current directory", "/pub")]

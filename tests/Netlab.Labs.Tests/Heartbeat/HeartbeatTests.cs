@@ -16,9 +16,9 @@ public class HeartbeatTests
         public ILabServer? FindByEndPoint(IPEndPoint endPoint) => server.LocalEndPoint!.Port == endPoint.Port ? server : null;
     }
 
-    private static async Task<(HeartbeatServer Server, Task<List<LabEvent>> Events)> StartAsync(HeartbeatServerOptions options)
+    private static async Task<(HeartbeatServer Server, Task<List<LabEvent>> Events)> StartAsync(HeartbeatServerOptions options, TimeProvider? time = null)
     {
-        var server = new HeartbeatServer(options, Loopback.AnyPort, new EventStream("hb", 100_000));
+        var server = new HeartbeatServer(options, Loopback.AnyPort, new EventStream("hb", 100_000), time);
         await server.StartAsync();
         return (server, Loopback.DrainAsync(server.Events));
     }
@@ -84,11 +84,12 @@ public class HeartbeatTests
     {
         var (server, events) = await StartAsync(new HeartbeatServerOptions());
         using var client = Loopback.UdpClient();
+        await client.SendToAsync("hello"u8.ToArray(), SocketFlags.None, server.LocalEndPoint!);
         foreach (var seq in new[] { 1, 3, 2, 2, 5 })
             await client.SendToAsync(HeartbeatMessage.Format(seq, DateTimeOffset.UtcNow), SocketFlags.None, server.LocalEndPoint!);
-        await client.SendToAsync("hello"u8.ToArray(), SocketFlags.None, server.LocalEndPoint!);
-        await Task.Delay(200);
-        var stats = server.Client(client.LocalEndPoint!.ToString()!)!;
+        var name = client.LocalEndPoint!.ToString()!;
+        await Wait.UntilAsync(() => server.Client(name) is { } c && c.Received + c.Duplicates == 5, "all five heartbeats");
+        var stats = server.Client(name)!;
         Assert.Equal((4, 1, 1, 1), (stats.Received, stats.Lost, stats.Reordered, stats.Duplicates));
         await server.DisposeAsync();
         var all = await events;
@@ -119,20 +120,73 @@ public class HeartbeatTests
     }
 
     [Fact]
+    public void A_tracker_declares_silence_only_once_the_limit_is_passed()
+    {
+        var clock = new TestClock();
+        var limit = TimeSpan.FromSeconds(3);
+        var tracker = new HeartbeatTracker("c", clock);
+        Assert.False(tracker.CheckSilence(clock.GetTimestamp(), limit)); // never heard: nothing to miss
+        Assert.Null(tracker.Heard(clock.GetTimestamp()));
+        clock.Advance(limit);
+        Assert.False(tracker.CheckSilence(clock.GetTimestamp(), limit)); // silent for the limit exactly: not longer
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(tracker.CheckSilence(clock.GetTimestamp(), limit));
+        Assert.False(tracker.CheckSilence(clock.GetTimestamp(), limit)); // declared once
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal((limit + TimeSpan.FromTicks(1) + TimeSpan.FromSeconds(2)).TotalMilliseconds, tracker.Heard(clock.GetTimestamp()));
+        Assert.Equal((1, false), (tracker.Outages, tracker.Stopped));
+    }
+
+    [Fact]
+    public async Task The_server_declares_a_client_stopped_when_the_clock_passes_the_limit_and_not_before()
+    {
+        var clock = new TestClock();
+        var (server, events) = await StartAsync(new HeartbeatServerOptions { StoppedAfterMs = 1000 }, clock);
+        using var client = Loopback.UdpClient();
+        var name = client.LocalEndPoint!.ToString()!;
+        await client.SendToAsync(HeartbeatMessage.Format(1, clock.GetUtcNow()), SocketFlags.None, server.LocalEndPoint!);
+        await Wait.UntilAsync(() => server.Client(name) is not null, "the first heartbeat");
+
+        // The fake clock fires due timers inside Advance, so each assertion sees the check done.
+        for (var ms = 0; ms < 1000; ms += 100)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(server.Client(name)!.Stopped, $"stopped after {ms + 100} ms of silence");
+        }
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(server.Client(name)!.Stopped);
+
+        clock.Advance(TimeSpan.FromMilliseconds(499));
+        await client.SendToAsync(HeartbeatMessage.Format(2, clock.GetUtcNow()), SocketFlags.None, server.LocalEndPoint!);
+        await Wait.UntilAsync(() => server.Client(name)!.Received == 2, "the second heartbeat");
+        Assert.False(server.Client(name)!.Stopped);
+        await server.DisposeAsync();
+
+        var gaps = (await events).OfType<HeartbeatGap>().ToList();
+        Assert.Equal([(HeartbeatClientState.Stopped, 1001.0), (HeartbeatClientState.Resumed, 1500.0)], gaps.Select(g => (g.State, g.SilenceMs)));
+        Assert.Equal(1, server.Client(name)!.Outages);
+    }
+
+    [Fact]
     public async Task A_paused_client_is_declared_stopped_and_then_resumed_with_the_outage()
     {
-        var (server, events) = await StartAsync(new HeartbeatServerOptions { StoppedAfterMs = 150 });
-        var client = new HeartbeatClient(new HeartbeatClientOptions { IntervalMs = 20 }, new LabEnvironment(".") { Servers = new OneServer(server) });
+        // Client and server share a fake clock: the client's interval and the server's silence
+        // limit move only when the test advances it.
+        var clock = new TestClock();
+        var (server, events) = await StartAsync(new HeartbeatServerOptions { StoppedAfterMs = 150 }, clock);
+        var client = new HeartbeatClient(new HeartbeatClientOptions { IntervalMs = 20 }, new LabEnvironment(".") { Servers = new OneServer(server), Time = clock });
         using var cts = new CancellationTokenSource();
         var sink = new ListSink();
         var running = client.RunAsync(Loopback.Target(server.LocalEndPoint!), sink, cts.Token);
 
-        await Task.Delay(200);
+        await Wait.UntilAsync(() => server.Clients() is [{ Received: 1 }], "the first heartbeat");
         client.Pause();
-        await Task.Delay(500);
-        Assert.True(server.Clients().Single().Stopped);
+        var step = TimeSpan.FromMilliseconds(1);
+        await clock.AdvanceUntilAsync(() => sink.Of<LogLine>().Any(l => l.Text.StartsWith("Paused after heartbeat")), step, "the client to see the pause");
+        await clock.AdvanceUntilAsync(() => server.Clients().Single().Stopped, step, "the client declared stopped");
+        Assert.Equal(1, server.Clients().Single().Received); // nothing sent while paused
         client.Resume();
-        await Task.Delay(200);
+        await clock.AdvanceUntilAsync(() => server.Clients().Single().Received == 2, step, "the resumed heartbeat");
         Assert.False(server.Clients().Single().Stopped);
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
@@ -140,9 +194,9 @@ public class HeartbeatTests
 
         var gaps = (await events).OfType<HeartbeatGap>().ToList();
         Assert.Equal([HeartbeatClientState.Stopped, HeartbeatClientState.Resumed], gaps.Select(g => g.State));
-        Assert.InRange(gaps[1].SilenceMs, 400, 2000);
+        Assert.True(gaps[0].SilenceMs > 150, $"stopped after {gaps[0].SilenceMs} ms"); // the fake clock's ms, not the wall's
+        Assert.True(gaps[1].SilenceMs >= gaps[0].SilenceMs);
         Assert.Equal(0, server.Clients().Single().Lost); // a pause is silence, not loss
-        Assert.Contains(sink.Of<LogLine>(), l => l.Text.StartsWith("Paused after heartbeat"));
         Assert.Equal(1, Assert.Single(sink.Of<Summary>()).Values["outages"]);
     }
 }

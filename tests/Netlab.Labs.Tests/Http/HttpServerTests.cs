@@ -121,10 +121,8 @@ public class HttpServerTests
     public async Task Closes_a_1_0_connection_after_the_response()
     {
         await using var server = await RunningHttpServer.StartAsync(Repo.Content);
-        var started = Stopwatch.StartNew();
-        var response = await RawHttp.ExchangeAsync(server.EndPoint, "GET /style.css HTTP/1.0\r\n\r\n");
+        var response = await RawHttp.ExchangeAsync(server.EndPoint, "GET /style.css HTTP/1.0\r\n\r\n"); // returns when the server closes
         Assert.Contains("Connection: close", response);
-        Assert.True(started.ElapsedMilliseconds < 3000);
     }
 
     [Fact]
@@ -136,7 +134,6 @@ public class HttpServerTests
         foreach (var b in "GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray())
         {
             await socket.SendAsync(new[] { b }, SocketFlags.None);
-            await Task.Delay(1);
         }
         var response = await RawHttp.ReadToCloseAsync(socket);
         Assert.Equal(200, RawHttp.Status(response));
@@ -224,16 +221,50 @@ public class HttpServerTests
     }
 
     [Fact]
-    public async Task An_idle_keep_alive_connection_is_closed_after_its_timeout()
+    public async Task An_idle_keep_alive_connection_is_closed_when_the_clock_passes_its_timeout()
     {
-        await using var server = await RunningHttpServer.StartAsync(Repo.Content, new HttpServerOptions { KeepAliveTimeoutMs = 200 });
+        var clock = new TestClock();
+        var keepAlive = TimeSpan.FromSeconds(15);
+        await using var server = await RunningHttpServer.StartAsync(Repo.Content, new HttpServerOptions { KeepAliveTimeoutMs = 15_000 }, clock);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(server.EndPoint);
-        await socket.SendAsync("GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), SocketFlags.None);
-        var started = Stopwatch.StartNew();
-        var response = await RawHttp.ReadToCloseAsync(socket, 5000);
-        Assert.Equal(200, RawHttp.Status(response));
-        Assert.InRange(started.ElapsedMilliseconds, 150, 4000);
+        const string head = "HEAD /style.css HTTP/1.1\r\nHost: x\r\n\r\n";
+
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None);
+        Assert.Equal(200, RawHttp.Status(await RawHttp.ReadHeadAsync(socket)));
+        await clock.SetAsync(keepAlive, count: 2); // idle again: waiting for the second request
+        clock.Advance(keepAlive - TimeSpan.FromMilliseconds(1));
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None); // still open a millisecond before
+        Assert.Equal(200, RawHttp.Status(await RawHttp.ReadHeadAsync(socket)));
+
+        await clock.SetAsync(keepAlive, count: 3);
+        clock.Advance(keepAlive);
+        Assert.Equal("", await RawHttp.ReadToCloseAsync(socket)); // closed without a word (no 408 for an idle connection)
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stalled_request_gets_408_once_the_clock_passes_the_request_timeout_and_not_before(bool finishesInTime)
+    {
+        var clock = new TestClock();
+        var limit = TimeSpan.FromSeconds(10);
+        await using var server = await RunningHttpServer.StartAsync(Repo.Content, new HttpServerOptions { RequestTimeoutMs = 10_000 }, clock);
+        using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await slow.ConnectAsync(server.EndPoint);
+        await slow.SendAsync("HEAD /style.css HTTP/1.1\r\nHo"u8.ToArray(), SocketFlags.None);
+        await clock.SetAsync(limit); // the first bytes started the request's clock
+        clock.Advance(limit - TimeSpan.FromMilliseconds(1));
+        if (finishesInTime)
+        {
+            await slow.SendAsync("st: x\r\n\r\n"u8.ToArray(), SocketFlags.None);
+            Assert.Equal(200, RawHttp.Status(await RawHttp.ReadHeadAsync(slow)));
+            return;
+        }
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var response = await RawHttp.ReadToCloseAsync(slow);
+        Assert.Equal(408, RawHttp.Status(response));
+        Assert.Contains("Connection: close", response);
     }
 
     [Fact]
@@ -260,7 +291,7 @@ public class HttpServerTests
         await using var server = await RunningHttpServer.StartAsync(Repo.Content, new HttpServerOptions { MaxConnections = 1 });
         using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await first.ConnectAsync(server.EndPoint);
-        await Task.Delay(100);
+        await Wait.UntilAsync(() => server.Server.SessionCount == 1, "the first connection's session");
         var second = await RawHttp.ExchangeAsync(server.EndPoint, "GET / HTTP/1.0\r\n\r\n");
         Assert.Equal(503, RawHttp.Status(second));
     }

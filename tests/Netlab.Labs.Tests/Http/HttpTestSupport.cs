@@ -22,9 +22,10 @@ public sealed class RunningHttpServer : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{EndPoint.Port}/");
     public ProbeTarget Target => new("127.0.0.1", IPAddress.Loopback, EndPoint.Port);
 
-    public static async Task<RunningHttpServer> StartAsync(string contentRoot, HttpServerOptions? options = null)
+    public static async Task<RunningHttpServer> StartAsync(string contentRoot, HttpServerOptions? options = null, TimeProvider? time = null)
     {
-        var server = new HttpServer(options ?? new HttpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("http", 100_000), new LabEnvironment(contentRoot)));
+        var environment = new LabEnvironment(contentRoot) { Time = time ?? TimeProvider.System };
+        var server = new HttpServer(options ?? new HttpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("http", 100_000), environment));
         await server.StartAsync();
         return new RunningHttpServer(server, Loopback.DrainAsync(server.Events));
     }
@@ -79,6 +80,21 @@ public static class RawHttp
         {
         }
         return Encoding.Latin1.GetString(all.ToArray());
+    }
+
+    /// <summary>Reads one response that has no body (to HEAD): up to the blank line that ends its head.</summary>
+    public static async Task<string> ReadHeadAsync(Socket socket, int timeoutMs = 5000)
+    {
+        using var timeout = new CancellationTokenSource(timeoutMs);
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await socket.ReceiveAsync(one, SocketFlags.None, timeout.Token) == 0)
+                throw new IOException($"The server closed after {head.Length} bytes of the head.");
+            head.Append((char)one[0]);
+        }
+        return head.ToString();
     }
 
     public static int Status(string response) => int.Parse(response.Split(' ', 3)[1]);

@@ -70,6 +70,30 @@ public class SmtpProbeTests
         Assert.Equal(1, Assert.Single(sink.Of<Summary>()).Values["tls"]);
     }
 
+    [Theory]
+    [InlineData(SmtpAuthMechanism.Plain)]
+    [InlineData(SmtpAuthMechanism.Login)]
+    public async Task The_password_never_reaches_the_client_or_the_server_transcript(SmtpAuthMechanism auth)
+    {
+        const string Password = "pa55-w0rd-never-shown";
+        static string B64(string s) => Convert.ToBase64String(Encoding.UTF8.GetBytes(s));
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { StartTls = false, AcceptAnyLogin = false, Accounts = $"student:{Password}" });
+        var client = (await SendAsync(server.Target, new SmtpProbeOptions { Auth = auth, Password = Password })).Of<TranscriptLine>();
+        Assert.Equal("student", Assert.Single(await server.MailAsync(1)).User);
+        var served = (await server.StopAsync()).OfType<TranscriptLine>().ToList();
+
+        foreach (var transcript in new[] { client, served })
+        {
+            var all = string.Join("\n", transcript.Select(l => l.Text));
+            foreach (var secret in new[] { Password, B64(Password), B64($"\0student\0{Password}"), B64("student") })
+                Assert.DoesNotContain(secret, all);
+            Assert.Contains(transcript, l => l.Text.StartsWith("235"));
+        }
+        var masked = auth == SmtpAuthMechanism.Plain ? ["AUTH PLAIN ****"] : new[] { "**** (user name)", "**** (password)" };
+        Assert.Equal(masked, client.Where(l => l.Text.Contains("****")).Select(l => l.Text));
+        Assert.Equal(auth == SmtpAuthMechanism.Plain ? ["AUTH PLAIN ****"] : new[] { "****", "****" }, served.Where(l => l.Text.Contains("****")).Select(l => l.Text));
+    }
+
     [Fact]
     public async Task An_uploaded_attachment_travels_as_a_data_url()
     {

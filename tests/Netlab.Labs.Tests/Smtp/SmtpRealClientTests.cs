@@ -132,7 +132,7 @@ public class SmtpRealClientTests
         var (exit, output, error) = await Tool.RunAsync(Tool.Python, ["-c", SmtplibScript, server.Port.ToString(), "tls"], KnownMessage);
         Assert.True(exit == 0, output + error);
         await server.MailAsync(1);
-        await Task.Delay(100);
+        await server.SessionsClosedAsync();
         var events = await server.StopAsync();
         var lines = events.OfType<TranscriptLine>().ToList();
         Assert.Contains(lines, l => l.Direction == TranscriptDirection.Info && l.Text.StartsWith("TLS started: Tls1"));
@@ -141,6 +141,7 @@ public class SmtpRealClientTests
         var closed = Assert.Single(events.OfType<SmtpSessionClosed>());
         Assert.True(closed.Tls);
         Assert.Equal("completed", closed.Outcome);
+        Assert.Equal(SmtpSessionEnd.Quit, closed.End);
         Assert.Equal(1, closed.Messages);
         Assert.Single(events.OfType<MailAccepted>(), m => m.Subject == "exactly these bytes");
     }

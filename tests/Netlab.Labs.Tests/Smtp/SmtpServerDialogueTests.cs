@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using Netlab.Labs.Core;
 using Netlab.Labs.Smtp;
 
@@ -53,6 +54,19 @@ public class SmtpServerDialogueTests
         Assert.Equal(code, (await raw.CommandAsync(command)).Code);
         // ... and the session goes on.
         Assert.Equal(250, (await raw.CommandAsync("EHLO client.test")).Code);
+    }
+
+    [Theory]
+    [InlineData(true, "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT STARTTLS AUTH")]
+    [InlineData(false, "2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT AUTH")]
+    public async Task Help_lists_the_commands_offered_now(bool startTls, string commands)
+    {
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { StartTls = startTls });
+        await using var raw = await RawSmtp.ConnectAsync(server.EndPoint);
+        var help = await raw.CommandAsync("HELP MAIL");
+        Assert.Equal(214, help.Code);
+        Assert.Equal([commands, "2.0.0 End of HELP info"], help.Lines);
+        Assert.Equal(startTls ? 503 : 502, (await raw.CommandAsync("STARTTLS")).Code); // before EHLO: not offered beats bad sequence
     }
 
     [Theory]
@@ -182,7 +196,7 @@ public class SmtpServerDialogueTests
             Assert.Equal(354, (await raw.CommandAsync("DATA")).Code);
             await raw.SendRawAsync("Subject: unfinished\r\n\r\nno end\r\n");
         } // closes without "." and without QUIT
-        await Task.Delay(200);
+        await server.SessionsClosedAsync();
         var events = await server.StopAsync();
         var closed = Assert.Single(events.OfType<SmtpSessionClosed>());
         Assert.Contains(closed.Warnings, w => w.Contains("before the 220 greeting"));
@@ -195,21 +209,34 @@ public class SmtpServerDialogueTests
     {
         await using var server = await RunningSmtpServer.StartAsync();
         await using (var raw = await ReadyAsync(server)) { }
-        await Task.Delay(200);
+        await server.SessionsClosedAsync();
         var closed = Assert.Single((await server.StopAsync()).OfType<SmtpSessionClosed>());
         Assert.Equal("client closed without QUIT", closed.Outcome);
+        Assert.Equal(SmtpSessionEnd.ClosedWithoutQuit, closed.End);
+        Assert.False(closed.Clean);
         Assert.Contains(closed.Warnings, w => w.Contains("without QUIT"));
     }
 
     [Fact]
     public async Task A_silent_client_gets_421_after_the_command_timeout_and_others_are_served_meanwhile()
     {
-        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { CommandTimeoutMs = 400 });
+        // The server's clock is a fake one: the test moves it on instead of waiting.
+        var clock = new FakeTimeProvider();
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { CommandTimeoutMs = 5_000 }, time: clock);
         await using var silent = await RawSmtp.ConnectAsync(server.EndPoint);
         await using var busy = await ReadyAsync(server);
-        Assert.Equal(250, (await busy.CommandAsync("NOOP")).Code);
-        Assert.Equal(421, (await silent.ReplyAsync(3000)).Code);
+        var reply = silent.ReplyAsync();
+        // Steps shorter than the timeout: the busy client, answered at each, never times out; the
+        // silent one does, however late its session started its clock.
+        while (!reply.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Equal(250, (await busy.CommandAsync("NOOP")).Code);
+        }
+        Assert.Equal("421 4.4.2 netlab.test Error: timeout exceeded", (await reply).ToString());
         Assert.True(await silent.ClosedAsync());
+        await server.SessionsClosedAsync();
+        Assert.Contains((await server.StopAsync()).OfType<SmtpSessionClosed>(), c => c is { Outcome: "timed out: no command for 5000 ms", End: SmtpSessionEnd.TimedOut });
     }
 
     [Fact]

@@ -9,40 +9,41 @@ namespace Netlab.Labs.Tests.Smtp;
 /// <summary>A lab SMTP server on an ephemeral port, with its events collected.</summary>
 public sealed class RunningSmtpServer : IAsyncDisposable
 {
-    private readonly Task<List<LabEvent>> events;
-
-    private RunningSmtpServer(SmtpServer server, Task<List<LabEvent>> events)
+    private RunningSmtpServer(SmtpServer server, ServerEventLog events)
     {
         Server = server;
-        this.events = events;
+        Events = events;
     }
 
     public SmtpServer Server { get; }
+    public ServerEventLog Events { get; }
     public IPEndPoint EndPoint => Server.LocalEndPoint!;
     public int Port => EndPoint.Port;
     public ProbeTarget Target => new("127.0.0.1", IPAddress.Loopback, Port);
 
-    public static async Task<RunningSmtpServer> StartAsync(SmtpServerOptions? options = null, string? dataDirectory = null)
+    /// <param name="time">The server's clock (a FakeTimeProvider drives its timeouts in tests); the system's by default.</param>
+    public static async Task<RunningSmtpServer> StartAsync(SmtpServerOptions? options = null, string? dataDirectory = null, TimeProvider? time = null)
     {
         var environment = new LabEnvironment(Http.Repo.Content) { DataDirectory = dataDirectory };
-        var server = new SmtpServer(options ?? new SmtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("smtp", 100_000), environment));
+        var server = new SmtpServer(options ?? new SmtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("smtp", 100_000), environment), time);
         await server.StartAsync();
-        return new RunningSmtpServer(server, Loopback.DrainAsync(server.Events));
+        return new RunningSmtpServer(server, new ServerEventLog(server.Events));
     }
 
-    /// <summary>Waits until the mailbox holds this many messages (a client may return before the server stored it).</summary>
-    public async Task<IReadOnlyList<StoredMail>> MailAsync(int count, int timeoutMs = 10_000)
+    /// <summary>Waits until the server has accepted this many messages (a client may return before the server stored it).</summary>
+    public async Task<IReadOnlyList<StoredMail>> MailAsync(int count)
     {
-        var until = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (Server.Mailbox.List().Count < count && DateTime.UtcNow < until)
-            await Task.Delay(20);
+        await Events.WaitForAsync<MailAccepted>(count);
         return Server.Mailbox.List();
     }
+
+    /// <summary>Waits until this many sessions have ended (before a stop, which would end them itself).</summary>
+    public Task SessionsClosedAsync(int count = 1) => Events.WaitForAsync<SmtpSessionClosed>(count);
 
     public async Task<List<LabEvent>> StopAsync()
     {
         await Server.StopAsync();
-        return await events;
+        return await Events.Completion;
     }
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
@@ -79,14 +80,8 @@ public sealed class RawSmtp : IAsyncDisposable
     public async Task<SmtpReply> ReplyAsync(int timeoutMs = 5000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
-        var lines = new List<string>();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(4096, timeout.Token) ?? throw new IOException($"closed after {string.Join(" | ", lines)}");
-            Assert.True(SmtpReply.TryParseLine(line.Text, out var code, out var more, out var text), $"not a reply: {line.Text}");
-            lines.Add(text);
-            if (!more) return new SmtpReply(code, lines);
-        }
+        var reply = await MultilineReply.ReadAsync(reader, SmtpReply.Grammar, null, timeout.Token);
+        return new SmtpReply(reply.Code, reply.Lines);
     }
 
     /// <summary>Sends one command (CRLF added) and returns the reply.</summary>

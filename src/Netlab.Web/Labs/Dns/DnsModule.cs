@@ -11,8 +11,8 @@ public sealed class DnsModule : ILabModule
     public string Icon => Icons.Material.Filled.Dns;
 
     public string? Describe(LabEvent e) => e is DnsQueryLogged q
-        ? $"{q.Client} {q.Transport} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}"
+        ? $"{q.Client} {q.Transport.ToString().ToUpperInvariant()} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode.ToString().ToUpperInvariant()} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}"
         : null;
 
-    public string? CssClass(LabEvent e) => e is DnsQueryLogged q ? (q.ResponseCode.ToString() == "NOERROR" ? "echoed" : "warning") : null;
+    public string? CssClass(LabEvent e) => e is DnsQueryLogged q ? (q.ResponseCode == DnsResponseCode.NoError ? "echoed" : "warning") : null;
 }

@@ -20,7 +20,7 @@ public sealed class FtpModule : ILabModule
     public void MapEndpoints(IEndpointRouteBuilder app) => app.MapFtpConsolesApi();
 
     public string? Describe(LabEvent e) => e is FtpTransfer f
-        ? string.Create(CultureInfo.InvariantCulture, $"{f.Session} {f.Mode} {f.Direction} {f.Path}: {f.Bytes} bytes in {f.DurationMs:F1} ms ({f.BytesPerSecond / 1e6:F2} MB/s){(f.Completed ? "" : $", FAILED: {f.Error}")}")
+        ? string.Create(CultureInfo.InvariantCulture, $"{f.Session} {f.Mode.ToString().ToLowerInvariant()} {f.Direction.ToString().ToLowerInvariant()} {f.Path}: {f.Bytes} bytes in {f.DurationMs:F1} ms ({f.BytesPerSecond / 1e6:F2} MB/s){(f.Completed ? "" : $", FAILED: {f.Error}")}")
         : null;
 
     public string? CssClass(LabEvent e) => e is FtpTransfer f ? (f.Completed ? "echoed" : "dropped") : null;

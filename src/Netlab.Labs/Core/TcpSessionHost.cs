@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netlab.Labs.Core;
+
+/// <summary>
+/// The accept-and-sessions machinery every TCP lab server shares (web, SMTP, FTP, DNS over TCP):
+/// listen, accept, serve each connection concurrently in its own session, refuse connections
+/// beyond the limit, contain a failing session, and close every session on stop. It is apart
+/// from the <see cref="LabServer"/> lifecycle so that a server with two transports on one port
+/// (DNS: UDP and TCP) stays one LabServer; <see cref="TcpLabServer"/> is the usual wrapper.
+/// </summary>
+public sealed class TcpSessionHost
+{
+    private static readonly TimeSpan RefuseTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Pause after running out of file descriptors, so the accept loop does not spin while sessions free some.</summary>
+    private static readonly TimeSpan ExhaustedBackoff = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Serves (or refuses) one connection; the session owns the socket.</summary>
+    public delegate Task SessionHandler(Socket client, string name, CancellationToken cancellationToken);
+
+    private readonly IEventSink events;
+    private readonly SessionHandler serve;
+    private readonly SessionHandler? refuse;
+    private readonly Func<int> maxSessions;
+    private readonly TimeProvider time;
+    private readonly Lock gate = new();
+    private readonly Dictionary<Socket, Task> sessions = [];
+    private Socket? listener;
+
+    /// <param name="events">Where session faults are logged.</param>
+    /// <param name="serve">Serves one connection until it ends.</param>
+    /// <param name="maxSessions">Sessions served at once (read at each accept: options may say).</param>
+    /// <param name="refuse">Sends the protocol's "too busy" reply, bounded in time by the host; null = close at once.</param>
+    /// <param name="time">The clock of the refusal's time limit and of back-offs.</param>
+    public TcpSessionHost(IEventSink events, SessionHandler serve, Func<int> maxSessions, SessionHandler? refuse = null, TimeProvider? time = null)
+    {
+        this.events = events;
+        this.serve = serve;
+        this.maxSessions = maxSessions;
+        this.refuse = refuse;
+        this.time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Sessions open now.</summary>
+    public int SessionCount { get { lock (gate) return sessions.Count; } }
+
+    /// <summary>Binds and listens; throws (and keeps nothing) when the address is taken.</summary>
+    public IPEndPoint Listen(IPEndPoint requested, int backlog)
+    {
+        var s = SocketClosing.Open(requested.AddressFamily, SocketType.Stream, ProtocolType.Tcp, s =>
+        {
+            s.Bind(requested);
+            s.Listen(backlog);
+        });
+        listener = s;
+        return (IPEndPoint)s.LocalEndPoint!;
+    }
+
+    /// <summary>Accepts until stopped; a fault of the listening socket itself is thrown (the server turns Faulted).</summary>
+    public async Task AcceptAsync(CancellationToken stopping)
+    {
+        var s = listener ?? throw new InvalidOperationException("The TCP socket is not listening yet.");
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await s.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (!stopping.IsCancellationRequested && e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                continue; // the client gave up before we accepted it
+            }
+            catch (SocketException e) when (!stopping.IsCancellationRequested && e.SocketErrorCode == SocketError.TooManyOpenSockets)
+            {
+                events.Emit(new LogLine(LogSeverity.Warning, $"accept: {e.Message}"));
+                await Task.Delay(ExhaustedBackoff, time, stopping).ConfigureAwait(false);
+                continue;
+            }
+            client.NoDelay = true; // replies are written whole; waiting for an ACK only adds latency
+            var name = client.RemoteEndPoint?.ToString() ?? "?";
+            lock (gate)
+            {
+                if (sessions.Count >= maxSessions())
+                {
+                    _ = RefuseAndCloseAsync(client, name);
+                    continue;
+                }
+                sessions[client] = Task.Run(() => RunSessionAsync(client, name, stopping), CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(Socket client, string name, CancellationToken stopping)
+    {
+        try
+        {
+            await serve(client, name, stopping).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A bug in one session must not reach the server: log it and drop the connection.
+            events.Emit(new LogLine(LogSeverity.Error, $"session {name}: {e.GetType().Name}: {e.Message}"));
+            client.Dispose();
+        }
+        finally
+        {
+            lock (gate) sessions.Remove(client);
+        }
+    }
+
+    private async Task RefuseAndCloseAsync(Socket client, string name)
+    {
+        if (refuse is null)
+        {
+            // Nothing to say: close at once rather than hold a socket a client may be flooding with.
+            client.Dispose();
+            return;
+        }
+        try
+        {
+            using var deadline = Deadline.After(RefuseTimeout, CancellationToken.None, time);
+            await refuse(client, name, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The refused client went away or did not read its refusal in time.
+        }
+        finally
+        {
+            client.CloseQuietly();
+        }
+    }
+
+    /// <summary>Closes the listening socket so a pending accept ends.</summary>
+    public void Close() => listener?.Dispose();
+
+    /// <summary>
+    /// After <see cref="Close"/>: gives the sessions <paramref name="grace"/> to say goodbye (e.g.
+    /// SMTP's 421), then cuts the sockets of those still open and waits for them to end.
+    /// </summary>
+    public async Task StopSessionsAsync(TimeSpan grace)
+    {
+        Task all;
+        lock (gate) all = Task.WhenAll(sessions.Values.ToArray());
+        if (grace > TimeSpan.Zero && await Task.WhenAny(all, Task.Delay(grace, time)).ConfigureAwait(false) == all)
+            return;
+        lock (gate)
+            foreach (var socket in sessions.Keys)
+                socket.Dispose();
+        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
