@@ -75,6 +75,9 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
     /// <summary>Rarely changed: forms keep it under "Advanced" ([Display(GroupName = "Advanced")]).</summary>
     public bool Advanced { get; init; }
 
+    /// <summary>False when a page sets it its own way ([Display(AutoGenerateField = false)]); scripts still can.</summary>
+    public bool InForm { get; init; } = true;
+
     public static IReadOnlyList<OptionField> Describe(Type optionsType)
     {
         var defaults = Activator.CreateInstance(optionsType);
@@ -102,6 +105,7 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                 {
                     Label = p.GetCustomAttribute<DisplayAttribute>()?.Name,
                     Advanced = p.GetCustomAttribute<DisplayAttribute>()?.GroupName == "Advanced",
+                    InForm = p.GetCustomAttribute<DisplayAttribute>()?.GetAutoGenerateField() ?? true,
                 };
             })
             .ToList();

@@ -6,18 +6,23 @@ namespace Netlab.Labs.Core;
 /// <summary>The loss and delay options of every server that simulates a bad network.</summary>
 public abstract record ImpairmentOptions
 {
+    [Display(Name = "Loss rate")]
     [Range(0.0, 1.0), Description("Probability that a datagram is dropped (0..1).")]
     public double LossRate { get; init; } = 0.30;
 
+    [Display(Name = "Loss rule")]
     [Description("Exact: drop with exactly LossRate. Classic: the handout's randint(0, 10) < 4 rule (36.4%), LossRate ignored.")]
     public LossRule LossRule { get; init; } = LossRule.Exact;
 
+    [Display(Name = "Delay (ms)", GroupName = "Advanced")]
     [Range(0.0, 10_000.0), Description("Delay added to each datagram, in ms.")]
     public double DelayMs { get; init; }
 
+    [Display(Name = "Jitter (ms)", GroupName = "Advanced")]
     [Range(0.0, 10_000.0), Description("Uniform jitter around the delay, in ms (+/-); it reorders datagrams.")]
     public double JitterMs { get; init; }
 
+    [Display(Name = "Random seed", GroupName = "Advanced")]
     [Description("Random seed for a repeatable loss pattern; empty for a new pattern each start.")]
     public int? Seed { get; init; }
 

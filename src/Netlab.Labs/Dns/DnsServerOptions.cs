@@ -5,15 +5,19 @@ namespace Netlab.Labs.Dns;
 
 public sealed record DnsServerOptions
 {
+    [Display(Name = "Zone file")]
     [Required, StringLength(200), Description("The zone file, relative to the content root.")]
     public string Zone { get; init; } = "dns/netlab.zone";
 
+    [Display(Name = "Hex dumps")]
     [Description("Also show every query and response as a colour-coded hex dump.")]
     public bool HexDumps { get; init; }
 
+    [Display(Name = "TCP timeout (ms)", GroupName = "Advanced")]
     [Range(100, 60_000), Description("How long a TCP client may take to send a query, in ms.")]
     public int TcpTimeoutMs { get; init; } = 5000;
 
+    [Display(Name = "Max TCP connections", GroupName = "Advanced")]
     [Range(1, 10_000), Description("TCP connections served at once; more are closed at once.")]
     public int MaxTcpConnections { get; init; } = 256;
 }
@@ -27,12 +31,15 @@ public sealed record DnsProbeOptions : IValidatableObject
     [Description("The record type to ask for.")]
     public DnsType Type { get; init; } = DnsType.A;
 
+    [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(10, 30_000), Description("How long to wait for each reply, in ms.")]
     public int TimeoutMs { get; init; } = 2000;
 
+    [Display(Name = "Retries", GroupName = "Advanced")]
     [Range(0, 10), Description("Tries after the first when no reply comes over UDP.")]
     public int Retries { get; init; } = 2;
 
+    [Display(Name = "TCP")]
     [Description("Ask over TCP from the start (otherwise only when a UDP answer is truncated).")]
     public bool Tcp { get; init; }
 

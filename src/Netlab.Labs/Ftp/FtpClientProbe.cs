@@ -6,9 +6,12 @@ namespace Netlab.Labs.Ftp;
 
 public sealed record FtpClientProbeOptions
 {
+    [Display(Name = "Commands")]
+    [DataType(DataType.MultilineText)]
     [Required, StringLength(10_000), Description("Shell commands to run after connecting, one per line (cd, pwd, lcd, ls, get, put, system, passive, bye).")]
     public string Commands { get; init; } = "system\npwd\nls\nget readme.txt\ncd pub\nls";
 
+    [Display(Name = "Passive mode")]
     [Description("Use passive mode (PASV/EPSV) instead of active (PORT/EPRT, the handout's default).")]
     public bool Passive { get; init; }
 
@@ -18,6 +21,7 @@ public sealed record FtpClientProbeOptions
     [StringLength(200), Description("The password (any for anonymous).")]
     public string Password { get; init; } = "netlab@";
 
+    [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(100, 120_000), Description("How long each reply, connection or stalled transfer may take, in ms.")]
     public int TimeoutMs { get; init; } = 10_000;
 }

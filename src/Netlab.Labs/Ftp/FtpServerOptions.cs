@@ -5,33 +5,42 @@ namespace Netlab.Labs.Ftp;
 
 public sealed record FtpServerOptions : IValidatableObject
 {
+    [Display(Name = "Root folder")]
     [Required, StringLength(200), Description("The folder the server shows as /, relative to the content root.")]
     public string Root { get; init; } = "ftp";
 
+    [Display(Name = "Allow anonymous")]
     [Description("Let anyone log in as anonymous (or ftp) with any password.")]
     public bool AllowAnonymous { get; init; } = true;
 
     [StringLength(2000), Description("Accounts besides anonymous, as user:password pairs separated by commas, e.g. alice:secret,bob:hunter2.")]
     public string Accounts { get; init; } = "";
 
+    [Display(Name = "Upload folder", GroupName = "Advanced")]
     [StringLength(100), Description("The folder (directly under the root) where clients may upload, delete and make folders; empty for none.")]
     public string UploadFolder { get; init; } = "upload";
 
+    [Display(Name = "Read-only")]
     [Description("Only the upload folder is writable. Turn off to let clients write anywhere under the root.")]
     public bool ReadOnly { get; init; } = true;
 
+    [Display(Name = "Passive mode (PASV/EPSV)", GroupName = "Advanced")]
     [Description("Answer PASV and EPSV (passive mode). Off: clients must use PORT or EPRT (active mode).")]
     public bool PassiveEnabled { get; init; } = true;
 
+    [Display(Name = "Max sessions", GroupName = "Advanced")]
     [Range(1, 10_000), Description("Sessions served at once; more are answered 421 and closed.")]
     public int MaxSessions { get; init; } = 100;
 
+    [Display(Name = "Idle timeout (ms)", GroupName = "Advanced")]
     [Range(100, 3_600_000), Description("How long a control connection may stay silent before 421 and close, in ms.")]
     public int IdleTimeoutMs { get; init; } = 300_000;
 
+    [Display(Name = "Data timeout (ms)", GroupName = "Advanced")]
     [Range(100, 600_000), Description("How long a data connection may take to open, or stall without moving a byte, in ms.")]
     public int DataTimeoutMs { get; init; } = 30_000;
 
+    [Display(Name = "Max upload (MB)", GroupName = "Advanced")]
     [Range(0, 1_000_000), Description("The largest file a client may upload, in MB (0 = no uploads).")]
     public int MaxUploadMegabytes { get; init; } = 1024;
 

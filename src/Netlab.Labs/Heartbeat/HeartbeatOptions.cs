@@ -9,6 +9,7 @@ public sealed record HeartbeatServerOptions : ImpairmentOptions
 {
     public HeartbeatServerOptions() => LossRate = 0;
 
+    [Display(Name = "Stopped after (ms)")]
     [Range(10, 600_000), Description("Silence after which a client is declared stopped, in ms (3 intervals of the default client).")]
     public int StoppedAfterMs { get; init; } = 3000;
 }

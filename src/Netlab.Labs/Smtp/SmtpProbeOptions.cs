@@ -8,6 +8,7 @@ public enum SmtpAuthMechanism { None, Plain, Login }
 
 public sealed record SmtpProbeOptions : IValidatableObject
 {
+    [Display(Name = "HELO name", GroupName = "Advanced")]
     [Required, StringLength(253), Description("The name the client gives in EHLO/HELO.")]
     public string Helo { get; init; } = "netlab-client";
 
@@ -23,12 +24,15 @@ public sealed record SmtpProbeOptions : IValidatableObject
     [StringLength(1_000_000), DataType(DataType.MultilineText), Description("The message text.")]
     public string Body { get; init; } = "I love computer networks!";
 
+    [Display(Name = "STARTTLS")]
     [Description("Send STARTTLS after EHLO and continue over TLS (the handout's optional exercise 1).")]
     public bool StartTls { get; init; }
 
+    [Display(Name = "Verify the certificate", GroupName = "Advanced")]
     [Description("Check the server's certificate (off: a lab server's self-signed one is accepted and shown).")]
     public bool VerifyCertificate { get; init; }
 
+    [Display(Name = "AUTH")]
     [Description("Authenticate with AUTH PLAIN or LOGIN (RFC 4954) before MAIL FROM.")]
     public SmtpAuthMechanism Auth { get; init; } = SmtpAuthMechanism.None;
 
@@ -38,13 +42,16 @@ public sealed record SmtpProbeOptions : IValidatableObject
     [StringLength(256), DataType(DataType.Password), Description("Password for AUTH (masked in the transcript).")]
     public string Password { get; init; } = "netlab";
 
+    [Display(Name = "Attachment from the content folder", GroupName = "Advanced")]
     [StringLength(1000), Description("A file in the lab content folder to attach, e.g. images/netlab.png (the handout's optional exercise 2).")]
     public string? Attachment { get; init; }
 
     [StringLength(14_000_000), DataType(DataType.Upload),
      Description("An uploaded file to attach instead, as a data URL: data:image/png;name=cat.png;base64,....")]
+    [Display(Name = "Attachment")]
     public string? AttachmentUpload { get; init; }
 
+    [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(100, 120_000), Description("How long to wait for each reply, in ms.")]
     public int TimeoutMs { get; init; } = 10_000;
 
