@@ -82,6 +82,9 @@ public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratc
                 ["bytesDown"] = shell.BytesDownloaded,
                 ["bytesUp"] = shell.BytesUploaded,
             }));
+            // A script is a test of the server: a command it refused makes the run fail, with the summary kept.
+            if (failed > 0)
+                throw new LabException($"{failed} of {commands} commands failed (see the replies above).");
         }
         finally
         {

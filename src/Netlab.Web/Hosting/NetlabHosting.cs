@@ -69,9 +69,9 @@ public static class NetlabHosting
     {
         app.UseExceptionHandler();
         // Unknown pages show the app's Not Found page; the API keeps its ProblemDetails.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
-        app.UseStatusCodePages();
         app.UseSwagger();
         app.UseSwaggerUI();
         app.UseAntiforgery();

@@ -41,6 +41,15 @@ public interface ILabModule
     /// <summary>How its dialogues read: "curl" (> and &lt;) or "swaks" (-> and &lt;-).</summary>
     string TranscriptStyle => "curl";
 
-    /// <summary>The one line a finished run shows in the runs list; null = the summary's first line.</summary>
+    /// <summary>The one line a finished run shows in the runs list (what matters for its probe); null = the summary's first line.</summary>
     string? ResultLine(RunDto run) => null;
+}
+
+/// <summary>Reading a stored run's summary values.</summary>
+public static class RunSummary
+{
+    public static double? Value(this RunDto run, string name) =>
+        run.Summary?[name] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+
+    public static string Number(double? value) => value?.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) ?? "?";
 }

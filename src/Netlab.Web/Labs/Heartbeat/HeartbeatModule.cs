@@ -22,6 +22,10 @@ public sealed class HeartbeatModule : ILabModule
         _ => null,
     };
 
+    public string? ResultLine(Netlab.Web.Runs.RunDto run) => run.Value("sent") is { } sent
+        ? $"{RunSummary.Number(sent)} sent" + (run.Value("lost") is { } lost ? $", {RunSummary.Number(lost)} lost ({RunSummary.Number(run.Value("lossPercent"))}%), {RunSummary.Number(run.Value("outages"))} outage(s)" : "")
+        : null;
+
     public string? CssClass(LabEvent e) => e switch
     {
         HeartbeatReceived { Arrival: HeartbeatArrival.Dropped } => "dropped",

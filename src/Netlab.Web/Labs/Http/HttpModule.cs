@@ -2,6 +2,7 @@ using MudBlazor;
 using System.Globalization;
 using Netlab.Labs.Core;
 using Netlab.Labs.Http;
+using Netlab.Web.Runs;
 
 namespace Netlab.Web.Labs.Http;
 
@@ -21,4 +22,8 @@ public sealed class HttpModule : ILabModule
     };
 
     public string? CssClass(LabEvent e) => e is AccessLogEntry a ? (a.Status >= 400 ? "warning" : "echoed") : null;
+
+    public string? ResultLine(RunDto run) => run.Value("maxScore") is { } max
+        ? $"score {RunSummary.Number(run.Value("score"))}/{RunSummary.Number(max)}"
+        : run.Value("status") is { } status ? $"HTTP {status}, {RunSummary.Number(run.Value("bodyBytes"))} bytes" : null;
 }

@@ -19,7 +19,9 @@ public sealed class IcmpModule : ILabModule
         ? $"hop {t.Hop}: {string.Join(", ", t.Addresses.Select(a => a ?? "*").Distinct())}  {Rtts(t)}"
         : null;
 
-    public string? ResultLine(RunDto run) => PingResults.StatisticsLine(run);
+    public string? ResultLine(RunDto run) => run.Value("hops") is { } hops
+        ? $"{(run.Value("reached") == 1 ? "reached" : "not reached")} in {RunSummary.Number(hops)} hop(s)"
+        : PingResults.StatisticsLine(run);
 
     public static string Rtts(TracerouteHop hop) =>
         string.Join("  ", hop.RttsMs.Select(r => r is { } ms ? ms.ToString("F3", CultureInfo.InvariantCulture) : "*"));

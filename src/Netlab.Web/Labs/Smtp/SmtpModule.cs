@@ -22,6 +22,13 @@ public sealed class SmtpModule : ILabModule
         _ => null,
     };
 
+    public string? ResultLine(Netlab.Web.Runs.RunDto run) => run.Value("delivered") switch
+    {
+        1 => $"delivered ({RunSummary.Number(run.Value("replyCode"))}){(run.Value("tls") == 1 ? " over TLS" : "")}",
+        0 => $"not delivered ({RunSummary.Number(run.Value("replyCode"))})",
+        _ => null,
+    };
+
     public string? CssClass(LabEvent e) => e switch
     {
         MailAccepted => "echoed",
