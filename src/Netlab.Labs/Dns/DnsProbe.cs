@@ -41,6 +41,7 @@ public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null)
             if (reply.Length >= 3 && (reply[2] & 0x02) != 0)
             {
                 events.Emit(new LogLine(LogSeverity.Info, "The UDP answer was truncated (TC); asking again over TCP."));
+                events.Emit(DnsHex.Describe("truncated UDP response (TC set)", reply));
                 (reply, transport) = (await TcpAsync(target, query, cancellationToken), "TCP");
             }
         }

@@ -203,6 +203,8 @@ public class DnsServerAndProbeTests
         var sink = new ListSink();
         await new DnsProbe(new DnsProbeOptions { Name = "big.netlab.test", Type = DnsType.TXT }).RunAsync(Loopback.Target(server.LocalEndPoint!), sink, CancellationToken.None);
         Assert.Contains(sink.Of<LogLine>(), l => l.Text.Contains("truncated (TC); asking again over TCP"));
+        // The truncated UDP answer is shown too, between the query and the TCP response.
+        Assert.Equal(["query", "truncated UDP response (TC set)", "response"], sink.Of<HexMessage>().Select(h => h.Label));
         Assert.Equal(7, Assert.Single(sink.Of<Summary>()).Values["answers"]);
         Assert.Contains(sink.Of<Summary>()[0].Lines, l => l.EndsWith("(TCP)"));
     }

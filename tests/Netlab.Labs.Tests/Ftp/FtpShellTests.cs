@@ -137,7 +137,9 @@ public sealed class FtpShellTests : IDisposable
         await using var server = await RunningFtpServer.StartAsync();
         var events = new ListSink();
         var options = new FtpClientProbeOptions { Passive = passive, Commands = "system\npwd\nls\nget readme.txt\nget missing.txt\ncd upload\nput readme.txt" };
-        await new FtpClientProbe(options).RunAsync(server.Target, events, CancellationToken.None);
+        // A command the server refused (550 for the missing file) fails the run, and the summary is kept.
+        var failed = await Assert.ThrowsAsync<LabException>(() => new FtpClientProbe(options).RunAsync(server.Target, events, CancellationToken.None));
+        Assert.Equal("1 of 9 commands failed (see the replies above).", failed.Message);
         var summary = Assert.Single(events.Of<Summary>());
         Assert.Equal(9, summary.Values["commands"]); // connect, 7 commands, bye
         Assert.Equal(1, summary.Values["failed"]);
@@ -165,7 +167,7 @@ public sealed class FtpShellTests : IDisposable
     {
         await using var server = await RunningFtpServer.StartAsync();
         var events = new ListSink();
-        await new FtpClientProbe(new FtpClientProbeOptions { Commands = "connect 127.0.0.2 21" }).RunAsync(server.Target, events, CancellationToken.None);
+        await Assert.ThrowsAsync<LabException>(() => new FtpClientProbe(new FtpClientProbeOptions { Commands = "connect 127.0.0.2 21" }).RunAsync(server.Target, events, CancellationToken.None));
         Assert.Contains("Connecting to 127.0.0.2 is not allowed here.", Assert.Single(events.Of<Summary>()).Lines);
 
         var error = await Assert.ThrowsAsync<LabException>(() => new FtpClientProbe(new FtpClientProbeOptions { User = "nobody" })
