@@ -62,6 +62,11 @@ public sealed class HeartbeatClient(HeartbeatClientOptions options, LabEnvironme
             // Let the last heartbeat arrive before asking the server what it saw.
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, options.IntervalMs)), time, cancellationToken);
         }
+        catch (OperationCanceledException) when (options.Count == 0 && cancellationToken.IsCancellationRequested)
+        {
+            // A client without a count runs until it is stopped: stopping it is how it ends, not a failure.
+            events.Emit(new LogLine(LogSeverity.Info, $"Stopped after heartbeat {sent}"));
+        }
         finally
         {
             events.Emit(Summarize(target, local, sent, time.GetElapsedTime(started)));
@@ -82,12 +87,16 @@ public sealed class HeartbeatClient(HeartbeatClientOptions options, LabEnvironme
         }
         else
         {
-            var lossPercent = sent == 0 ? 0 : (sent - seen.Received) * 100.0 / sent;
-            lines.Add($"received by the server {seen.Received}, lost (one-way) {seen.Lost}, {lossPercent:G4}% loss, {seen.Outages} outage{(seen.Outages == 1 ? "" : "s")} detected");
+            // Lost is what was sent and never arrived, so the count and the percentage agree; the
+            // server's own count (gaps in the sequence) misses heartbeats lost at the very end.
+            var lost = Math.Max(0, sent - seen.Received);
+            var lossPercent = sent == 0 ? 0 : lost * 100.0 / sent;
+            lines.Add($"received by the server {seen.Received}, lost (one-way) {lost}, {lossPercent:G4}% loss, {seen.Outages} outage{(seen.Outages == 1 ? "" : "s")} detected");
             if (seen.Duplicates + seen.Reordered > 0)
                 lines.Add($"{seen.Duplicates} duplicates and {seen.Reordered} reordered, not counted as loss");
             values["received"] = seen.Received;
-            values["lost"] = seen.Lost;
+            values["lost"] = lost;
+            values["gapsSeenByServer"] = seen.Lost;
             values["lossPercent"] = lossPercent;
             values["outages"] = seen.Outages;
             values["duplicates"] = seen.Duplicates;
