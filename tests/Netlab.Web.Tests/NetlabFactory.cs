@@ -26,21 +26,6 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
     }
 }
 
-/// <summary>A test class with its own portal and a client for it.</summary>
-public abstract class PortalTest : IAsyncLifetime
-{
-    protected NetlabFactory Factory { get; } = new();
-    protected HttpClient Client { get; private set; } = default!;
-
-    public virtual Task InitializeAsync()
-    {
-        Client = Factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public virtual async Task DisposeAsync() => await Factory.DisposeAsync();
-}
-
 public static class Api
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
