@@ -38,11 +38,7 @@ public class LabServerLifecycleTests
         using var client = Loopback.UdpClient();
         await client.SendToAsync(new byte[] { 1 }, SocketFlags.None, server.LocalEndPoint!);
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (server.State != ServerState.Faulted && DateTime.UtcNow < deadline)
-            await Task.Delay(10);
-
-        Assert.Equal(ServerState.Faulted, server.State);
+        await Eventually.UntilAsync(() => server.State == ServerState.Faulted, "the server to fault");
         Assert.Equal("InvalidDataException: the parser gave up", server.FaultReason);
         await server.DisposeAsync();
         Assert.Equal(ServerState.Faulted, server.State); // stopping keeps the reason visible

@@ -30,16 +30,13 @@ public static class Loopback
     public static ProbeTarget Target(IPEndPoint endpoint) => new("127.0.0.1", IPAddress.Loopback, endpoint.Port);
 
     /// <summary>Drains a server's events in the background, as the portal does, and keeps them.</summary>
-    public static Task<List<LabEvent>> DrainAsync(EventStream events) => Task.Run(async () =>
-    {
-        var all = new List<LabEvent>();
-        await foreach (var e in events.Reader.ReadAllAsync())
-            lock (all) all.Add(e);
-        return all;
-    });
+    public static Task<List<LabEvent>> DrainAsync(EventStream events) => new EventLog(events).Completion;
 
-    /// <summary>Sends one datagram and waits for one reply, or null after the timeout.</summary>
-    public static async Task<byte[]?> ExchangeAsync(Socket client, IPEndPoint server, byte[] payload, int timeoutMs = 2000)
+    /// <summary>
+    /// Sends one datagram and waits for one reply, or null after the timeout. The default is a
+    /// generous guard for a reply that is expected; a test expecting silence passes a short one.
+    /// </summary>
+    public static async Task<byte[]?> ExchangeAsync(Socket client, IPEndPoint server, byte[] payload, int timeoutMs = 30_000)
     {
         await client.SendToAsync(payload, SocketFlags.None, server);
         var buffer = new byte[70_000];
@@ -61,6 +58,31 @@ public static class Loopback
         s.Bind(AnyPort);
         return s;
     }
+}
+
+/// <summary>A server's events, drained in the background as the portal does, readable while it runs.</summary>
+public sealed class EventLog
+{
+    private readonly List<LabEvent> events = [];
+
+    public EventLog(EventStream stream) => Completion = Task.Run(async () =>
+    {
+        await foreach (var e in stream.Reader.ReadAllAsync())
+            lock (events) events.Add(e);
+        return Snapshot();
+    });
+
+    /// <summary>Every event, once the stream has ended (the server stopped).</summary>
+    public Task<List<LabEvent>> Completion { get; }
+
+    public List<LabEvent> Snapshot()
+    {
+        lock (events) return [.. events];
+    }
+
+    /// <summary>Waits until the events of type T so far satisfy the condition.</summary>
+    public Task WaitForAsync<T>(Func<List<T>, bool> condition, string what) where T : LabEvent =>
+        Eventually.UntilAsync(() => condition([.. Snapshot().OfType<T>()]), what);
 }
 
 /// <summary>A Python peer from tests/peers, run as a real process.</summary>

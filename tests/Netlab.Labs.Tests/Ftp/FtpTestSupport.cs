@@ -46,6 +46,9 @@ public sealed class RunningFtpServer : IAsyncDisposable
 
     public string File(string virtualPath) => Path.Combine(Root, virtualPath.TrimStart('/'));
 
+    /// <summary>Waits until every session has ended (its last events written, its sockets and files released).</summary>
+    public Task SessionsEndedAsync() => Eventually.UntilAsync(() => Server.SessionCount == 0, "the FTP sessions to end");
+
     public async Task<List<LabEvent>> StopAsync()
     {
         await Server.StopAsync();
@@ -106,7 +109,8 @@ public sealed class RawFtp : IAsyncDisposable
 
     public Task SendBytesAsync(byte[] bytes) => Socket.SendAsync(bytes, SocketFlags.None);
 
-    public async Task<FtpReply> ReadAsync(int timeoutMs = 5000)
+    /// <summary>Reads one reply; the timeout only guards against a server that never answers.</summary>
+    public async Task<FtpReply> ReadAsync(int timeoutMs = 30_000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
         var parser = new FtpReplyParser();
@@ -119,7 +123,7 @@ public sealed class RawFtp : IAsyncDisposable
     }
 
     /// <summary>True when the server closes the connection (within the timeout).</summary>
-    public async Task<bool> ClosedAsync(int timeoutMs = 5000)
+    public async Task<bool> ClosedAsync(int timeoutMs = 30_000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
         try

@@ -55,8 +55,8 @@ public static class Repo
 
 public static class RawHttp
 {
-    /// <summary>Sends bytes as written and reads until the server closes (or the timeout).</summary>
-    public static async Task<string> ExchangeAsync(IPEndPoint server, string request, int timeoutMs = 5000)
+    /// <summary>Sends bytes as written and reads until the server closes (the timeout only guards against one that never does).</summary>
+    public static async Task<string> ExchangeAsync(IPEndPoint server, string request, int timeoutMs = 30_000)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(server);
@@ -64,7 +64,7 @@ public static class RawHttp
         return await ReadToCloseAsync(socket, timeoutMs);
     }
 
-    public static async Task<string> ReadToCloseAsync(Socket socket, int timeoutMs = 5000)
+    public static async Task<string> ReadToCloseAsync(Socket socket, int timeoutMs = 30_000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
         var all = new MemoryStream();

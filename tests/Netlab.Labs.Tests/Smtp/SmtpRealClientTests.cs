@@ -132,7 +132,7 @@ public class SmtpRealClientTests
         var (exit, output, error) = await Tool.RunAsync(Tool.Python, ["-c", SmtplibScript, server.Port.ToString(), "tls"], KnownMessage);
         Assert.True(exit == 0, output + error);
         await server.MailAsync(1);
-        await Task.Delay(100);
+        await server.SessionsEndedAsync(); // smtplib's QUIT and the close are in the transcript
         var events = await server.StopAsync();
         var lines = events.OfType<TranscriptLine>().ToList();
         Assert.Contains(lines, l => l.Direction == TranscriptDirection.Info && l.Text.StartsWith("TLS started: Tls1"));

@@ -182,7 +182,7 @@ public class SmtpServerDialogueTests
             Assert.Equal(354, (await raw.CommandAsync("DATA")).Code);
             await raw.SendRawAsync("Subject: unfinished\r\n\r\nno end\r\n");
         } // closes without "." and without QUIT
-        await Task.Delay(200);
+        await server.SessionsEndedAsync(); // the server has seen the close
         var events = await server.StopAsync();
         var closed = Assert.Single(events.OfType<SmtpSessionClosed>());
         Assert.Contains(closed.Warnings, w => w.Contains("before the 220 greeting"));
@@ -195,7 +195,7 @@ public class SmtpServerDialogueTests
     {
         await using var server = await RunningSmtpServer.StartAsync();
         await using (var raw = await ReadyAsync(server)) { }
-        await Task.Delay(200);
+        await server.SessionsEndedAsync(); // the server has seen the close
         var closed = Assert.Single((await server.StopAsync()).OfType<SmtpSessionClosed>());
         Assert.Equal("client closed without QUIT", closed.Outcome);
         Assert.Contains(closed.Warnings, w => w.Contains("without QUIT"));
@@ -204,11 +204,13 @@ public class SmtpServerDialogueTests
     [Fact]
     public async Task A_silent_client_gets_421_after_the_command_timeout_and_others_are_served_meanwhile()
     {
-        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { CommandTimeoutMs = 400 });
+        // The timeout is wall-clock time in the server: long enough that a loaded machine does not
+        // stall the busy client's own commands past it.
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { CommandTimeoutMs = 2000 });
         await using var silent = await RawSmtp.ConnectAsync(server.EndPoint);
         await using var busy = await ReadyAsync(server);
         Assert.Equal(250, (await busy.CommandAsync("NOOP")).Code);
-        Assert.Equal(421, (await silent.ReplyAsync(3000)).Code);
+        Assert.Equal(421, (await silent.ReplyAsync()).Code);
         Assert.True(await silent.ClosedAsync());
     }
 

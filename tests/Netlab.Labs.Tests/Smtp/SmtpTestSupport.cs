@@ -31,13 +31,14 @@ public sealed class RunningSmtpServer : IAsyncDisposable
     }
 
     /// <summary>Waits until the mailbox holds this many messages (a client may return before the server stored it).</summary>
-    public async Task<IReadOnlyList<StoredMail>> MailAsync(int count, int timeoutMs = 10_000)
+    public async Task<IReadOnlyList<StoredMail>> MailAsync(int count)
     {
-        var until = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (Server.Mailbox.List().Count < count && DateTime.UtcNow < until)
-            await Task.Delay(20);
+        await Eventually.UntilAsync(() => Server.Mailbox.List().Count >= count, $"{count} message(s) in the mailbox");
         return Server.Mailbox.List();
     }
+
+    /// <summary>Waits until every session has ended (its SmtpSessionClosed written).</summary>
+    public Task SessionsEndedAsync() => Eventually.UntilAsync(() => Server.SessionCount == 0, "the SMTP sessions to end");
 
     public async Task<List<LabEvent>> StopAsync()
     {
@@ -76,7 +77,8 @@ public sealed class RawSmtp : IAsyncDisposable
 
     public async Task SendRawAsync(byte[] bytes) => await socket.SendAsync(bytes, SocketFlags.None);
 
-    public async Task<SmtpReply> ReplyAsync(int timeoutMs = 5000)
+    /// <summary>Reads one reply; the timeout only guards against a server that never answers.</summary>
+    public async Task<SmtpReply> ReplyAsync(int timeoutMs = 30_000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
         var lines = new List<string>();
@@ -97,7 +99,7 @@ public sealed class RawSmtp : IAsyncDisposable
     }
 
     /// <summary>True when the server has closed the connection (reads end) within the timeout.</summary>
-    public async Task<bool> ClosedAsync(int timeoutMs = 5000)
+    public async Task<bool> ClosedAsync(int timeoutMs = 30_000)
     {
         using var timeout = new CancellationTokenSource(timeoutMs);
         try
