@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Netlab.Web.Tests;
 using static Microsoft.Playwright.Assertions;
@@ -7,11 +8,44 @@ using static Microsoft.Playwright.Assertions;
 namespace Netlab.EndToEnd.Tests;
 
 /// <summary>
+/// The reconnect test kills and restarts a portal of its own (a separate process on its own data
+/// folder), so it does not use the shared portal; it runs alone, after the shared collection, with
+/// a Chromium of its own.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class OwnPortal : ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "Own portal process";
+}
+
+public sealed class ChromiumFixture : IAsyncLifetime
+{
+    private IPlaywright? playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync() => (playwright, Browser) = await Chromium.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        playwright?.Dispose();
+    }
+}
+
+/// <summary>
 /// The page after the portal restarts: the client script (the .NET 9 blazor.web.js, see
 /// build/BlazorWebScript.targets) must notice, offer to reload, and work again after the reload.
 /// </summary>
-public class ReconnectTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+[Collection(OwnPortal.Name)]
+public class ReconnectTests(ChromiumFixture chromium) : IAsyncLifetime
 {
+    private IBrowserContext context = default!;
+
+    public async Task InitializeAsync() => context = await Chromium.NewContextAsync(chromium.Browser);
+
+    public Task DisposeAsync() => context.CloseAsync();
+
     [Fact]
     public async Task After_a_portal_restart_the_page_reloads_and_is_interactive_again()
     {
@@ -23,7 +57,7 @@ public class ReconnectTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         }
         var url = $"http://127.0.0.1:{port}";
         var data = NetlabFactory.NewDataDirectory();
-        var page = await browser.NewPageAsync();
+        var page = await context.NewPageAsync();
 
         await using (var portal = await PortalProcess.StartAsync(data, url))
         {
@@ -33,11 +67,13 @@ public class ReconnectTests(BrowserFixture browser) : IClassFixture<BrowserFixtu
         }
         // The circuit is gone: Blazor shows its reconnect dialog.
         // (Its content is in a shadow root, so the host element's style is what can be checked.)
-        await Expect(page.Locator("#components-reconnect-modal")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("display: block"), new() { Timeout = 30_000 });
+        await Expect(page.Locator("#components-reconnect-modal")).ToHaveAttributeAsync("style", new Regex("display: block"));
 
         await using var restarted = await PortalProcess.StartAsync(data, url);
         await page.ReloadAsync();
         await page.GetByTestId("server-start").ClickAsync();
+        await Expect(page.GetByTestId("server-stop")).ToBeEnabledAsync(); // the start has returned
         await Expect(page.GetByTestId("server-state")).ToContainTextAsync("Running on 127.0.0.1:");
+        // The restarted portal (and its server) end with this test: the process is killed on dispose.
     }
 }

@@ -38,7 +38,7 @@ public class LabServerLifecycleTests
         using var client = Loopback.UdpClient();
         await client.SendToAsync(new byte[] { 1 }, SocketFlags.None, server.LocalEndPoint!);
 
-        await Wait.UntilAsync(() => server.State == ServerState.Faulted, "the server to fault");
+        await Eventually.UntilAsync(() => server.State == ServerState.Faulted, "the server to fault");
         Assert.Equal("InvalidDataException: the parser gave up", server.FaultReason);
         await server.DisposeAsync();
         Assert.Equal(ServerState.Faulted, server.State); // stopping keeps the reason visible

@@ -148,25 +148,6 @@ public sealed class TrickleStream(byte[] data) : MemoryStream(data)
         base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
 }
 
-/// <summary>Waiting for what a test can observe, instead of sleeping for a guessed time.</summary>
-public static class Wait
-{
-    /// <summary>
-    /// Returns once <paramref name="condition"/> holds. The limit only keeps a broken test from
-    /// hanging (it fails with <paramref name="what"/>); it is never a measure of speed.
-    /// </summary>
-    public static async Task UntilAsync(Func<bool> condition, string what, int limitMs = 30_000)
-    {
-        var limit = DateTime.UtcNow.AddMilliseconds(limitMs);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > limit)
-                throw new TimeoutException($"Still waiting for {what}.");
-            await Task.Delay(5); // a poll, not a guess: the loop ends as soon as the condition holds
-        }
-    }
-}
-
 /// <summary>
 /// A fake clock that also says which timers the code under test has set, so a test can advance
 /// it exactly when the server is waiting (e.g. once the keep-alive timeout is armed).
@@ -182,14 +163,14 @@ public sealed class TestClock : Microsoft.Extensions.Time.Testing.FakeTimeProvid
     }
 
     /// <summary>Waits until a timer has been set to <paramref name="due"/> at least <paramref name="count"/> times in all.</summary>
-    public Task SetAsync(TimeSpan due, int count = 1) => Wait.UntilAsync(() => TimesSet(due) >= count, $"a timer of {due.TotalMilliseconds} ms (set {count} times)");
+    public Task SetAsync(TimeSpan due, int count = 1) => Eventually.UntilAsync(() => TimesSet(due) >= count, $"a timer of {due.TotalMilliseconds} ms (set {count} times)");
 
     /// <summary>
     /// Advances the clock <paramref name="step"/> at a time, letting other threads react between
     /// steps, until <paramref name="condition"/> holds: for code whose reaction to time is async.
     /// </summary>
     public Task AdvanceUntilAsync(Func<bool> condition, TimeSpan step, string what) =>
-        Wait.UntilAsync(() =>
+        Eventually.UntilAsync(() =>
         {
             if (condition())
                 return true;

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace Netlab.Web.Tests;
 
-public class ApiFlowTests : PortalTest
+public class ApiFlowTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
     public async Task Labs_lists_the_udp_pinger_with_its_options_and_defaults()
@@ -124,16 +124,25 @@ public class ApiFlowTests : PortalTest
     [Fact]
     public async Task Runs_are_listed_newest_first_and_filtered()
     {
+        // The portal is shared: other tests' runs are in the lists too, so only this test's two are compared.
         var server = await Client.StartServerAsync(new { lossRate = 1.0 });
         var first = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 1, timeoutMs = 10 }))["id"]!;
         await Client.WaitForRunAsync(first);
         var second = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+        string[] ours = [first, second];
+        List<string> Ours(JsonArray runs) => [.. runs.Select(r => (string)r!["id"]!).Where(ours.Contains)];
 
         var all = (await Client.GetFromJsonAsync<JsonArray>("/api/runs"))!;
-        Assert.Equal([second, first], all.Select(r => (string)r!["id"]!).Take(2));
+        Assert.Equal([second, first], Ours(all));
+        var created = all.Select(r => (DateTime)r!["createdAt"]!).ToList();
+        Assert.Equal(created.OrderDescending(), created);
         var running = (await Client.GetFromJsonAsync<JsonArray>("/api/runs?status=Running&lab=udp-ping"))!;
-        Assert.Equal([second], running.Select(r => (string)r!["id"]!));
-        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/runs?lab=dns"))!);
+        Assert.Equal([second], Ours(running));
+        Assert.All(running, r => Assert.Equal(("Running", "udp-ping"), ((string)r!["status"]!, (string)r["lab"]!)));
+        var dns = (await Client.GetFromJsonAsync<JsonArray>("/api/runs?lab=dns"))!;
+        Assert.Empty(Ours(dns));
+        Assert.All(dns, r => Assert.Equal("dns", (string)r!["lab"]!));
+        Assert.Equal([second], Ours((await Client.GetFromJsonAsync<JsonArray>("/api/runs?limit=1"))!));
         await Client.PostAsync($"/api/runs/{second}/cancel", null);
         await Client.WaitForRunAsync(second);
     }
@@ -149,7 +158,7 @@ public class ApiFlowTests : PortalTest
     }
 }
 
-public class HttpLabApiTests : PortalTest
+public class HttpLabApiTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
     public async Task The_http_lab_lists_its_client_and_grader()
@@ -176,7 +185,8 @@ public class HttpLabApiTests : PortalTest
         var view = events.Single(e => (string)e!["kind"]! == "httpResponseView")!;
         Assert.Equal(File.ReadAllText(Path.Combine(Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "style.css")), (string)view["bodyPreview"]!);
 
-        var grade = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-grade", target = new { host = "127.0.0.1", port } });
+        // The per-check time limit is there for broken servers; a loaded test machine gets a generous one.
+        var grade = await Client.PostAsJsonAsync("/api/runs", new { probe = "http-grade", target = new { host = "127.0.0.1", port }, options = new { timeoutMs = 30_000 } });
         var gradeRun = await Client.WaitForRunAsync((string)(await grade.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
         Assert.Equal(13, (double)gradeRun["summary"]!["score"]!);
         Assert.Equal(13, (double)gradeRun["summary"]!["maxScore"]!);
@@ -209,7 +219,7 @@ public class HttpLabApiTests : PortalTest
     }
 }
 
-public class DnsLabApiTests : PortalTest
+public class DnsLabApiTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
     public async Task Start_the_dns_server_query_it_and_reload_its_zone_through_the_api()
@@ -261,7 +271,7 @@ public class DnsLabApiTests : PortalTest
     }
 }
 
-public class IcmpLabApiTests : PortalTest
+public class IcmpLabApiTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
     public async Task Ping_and_traceroute_a_host_without_a_port()
@@ -299,37 +309,39 @@ public class IcmpLabApiTests : PortalTest
     }
 }
 
-public class HeartbeatLabApiTests : PortalTest
+public class HeartbeatLabApiTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
     public async Task Pause_and_resume_a_heartbeat_client_and_read_the_servers_view_in_its_summary()
     {
-        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "heartbeat", port = 0, options = new { stoppedAfterMs = 200 } });
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "heartbeat", port = 0, options = new { stoppedAfterMs = 1000 } });
         var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
-        var run = await Client.PostAsJsonAsync("/api/runs", new { probe = "heartbeat-client", target = new { host = "127.0.0.1", port = (int)server["port"]! }, options = new { intervalMs = 20 } });
+        var run = await Client.PostAsJsonAsync("/api/runs", new { probe = "heartbeat-client", target = new { host = "127.0.0.1", port = (int)server["port"]! }, options = new { intervalMs = 50 } });
         var id = (string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        async Task<JsonArray> ServerEventsAsync() => (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!;
+        static bool Has(JsonArray events, string kind, string? state = null) =>
+            events.Any(e => (string)e!["kind"]! == kind && (state is null || (string)e["state"]! == state));
 
-        await Task.Delay(200);
+        await Eventually.UntilAsync(async () => Has(await ServerEventsAsync(), "heartbeatReceived"), "the server to hear the client");
         Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
-        await Task.Delay(500);
+        await Eventually.UntilAsync(async () => Has(await ServerEventsAsync(), "heartbeatGap", "Stopped"), "the server to declare the paused client stopped");
         Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/runs/{id}/resume", null)).StatusCode);
-        await Task.Delay(200);
+        await Eventually.UntilAsync(async () => Has(await ServerEventsAsync(), "heartbeatGap", "Resumed"), "the server to hear the resumed client");
         await Client.PostAsync($"/api/runs/{id}/cancel", null);
         var done = await Client.WaitForRunAsync(id);
 
         // A client without a count runs until it is stopped: stopping it is its normal end.
         Assert.Equal("Succeeded", (string)done["status"]!);
-        Assert.Equal(1, (int)done["summary"]!["outages"]!);
         Assert.Equal(0, (int)done["summary"]!["lost"]!);
-        var seen = (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{server["id"]}/events"))!;
-        Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Stopped");
-        Assert.Contains(seen, e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Resumed");
+        // The pause is an outage. The silence limit is wall-clock time, so a machine that stalls the
+        // client for a second can add one; the summary never counts more than the server declared.
+        var stops = (await ServerEventsAsync()).Count(e => (string)e!["kind"]! == "heartbeatGap" && (string)e["state"]! == "Stopped");
+        Assert.InRange((int)done["summary"]!["outages"]!, 1, stops);
 
         // Only a running, pausable run can be paused.
         Assert.Equal(HttpStatusCode.Conflict, (await Client.PostAsync($"/api/runs/{id}/pause", null)).StatusCode);
         var ping = await Client.StartServerAsync();
         var pingRun = (string)(await Client.StartRunAsync((int)ping["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.PostAsync($"/api/runs/{pingRun}/pause", null)).StatusCode);
-        await Client.PostAsync($"/api/runs/{pingRun}/cancel", null);
     }
 }

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Netlab.Web.Tests;
 
 /// <summary>Every bad request gets a clear ProblemDetails answer and changes nothing.</summary>
-public class BadInputTests : PortalTest
+public class BadInputTests(SharedPortal portal) : PortalTest(portal)
 {
     private async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
@@ -18,10 +18,25 @@ public class BadInputTests : PortalTest
         return problem;
     }
 
+    private HashSet<string> serversBefore = [];
+    private string? newestRunBefore;
+
+    /// <summary>What exists before the request (the portal is shared, and other tests leave stored runs).</summary>
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        serversBefore = await ServerIdsAsync();
+        newestRunBefore = await NewestRunAsync();
+    }
+
+    private async Task<string?> NewestRunAsync() =>
+        (string?)(await Client.GetFromJsonAsync<JsonArray>("/api/runs?limit=1"))!.SingleOrDefault()?["id"];
+
+    /// <summary>No server was started and no run was stored (tests in the collection run one at a time).</summary>
     private async Task AssertNothingChangedAsync()
     {
-        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!);
-        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>("/api/runs"))!);
+        Assert.Equal(serversBefore, await ServerIdsAsync());
+        Assert.Equal(newestRunBefore, await NewestRunAsync());
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Netlab.Web.Tests;
 
 /// <summary>The FTP lab through the REST API: a server, a scripted console, its scratch folder, a probe run.</summary>
-public class FtpApiTests : PortalTest
+public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
 {
     private string ContentRoot => Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot;
 
@@ -15,6 +15,25 @@ public class FtpApiTests : PortalTest
         var response = await Client.PostAsJsonAsync($"/api/ftp/consoles/{console}/commands", new { line });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private readonly List<string> consoles = [];
+
+    private async Task<string> OpenConsoleAsync()
+    {
+        var created = await Client.PostAsync("/api/ftp/consoles", null);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        consoles.Add(id);
+        return id;
+    }
+
+    /// <summary>The portal is shared: close the consoles (and their scratch folders) this test opened.</summary>
+    public override async Task DisposeAsync()
+    {
+        foreach (var id in consoles)
+            await Client.DeleteAsync($"/api/ftp/consoles/{id}"); // 404 if the test closed it
+        await base.DisposeAsync();
     }
 
     private static string Text(JsonObject result) => string.Join("\n", result["lines"]!.AsArray().Select(l => (string)l!));
@@ -26,9 +45,7 @@ public class FtpApiTests : PortalTest
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var port = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
 
-        var created = await Client.PostAsync("/api/ftp/consoles", null);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var console = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var console = await OpenConsoleAsync();
 
         Assert.StartsWith("OK Connection established", Text(await CommandAsync(console, $"connect 127.0.0.1 {port}")));
         Assert.StartsWith("OK System type", Text(await CommandAsync(console, "system")));
@@ -72,7 +89,7 @@ public class FtpApiTests : PortalTest
     [Fact]
     public async Task The_scratch_folder_cannot_be_escaped_and_targets_must_be_allowed()
     {
-        var console = (string)(await (await Client.PostAsync("/api/ftp/consoles", null)).Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var console = await OpenConsoleAsync();
         // An encoded slash is not a folder separator in a route value: the odd name stays inside the folder.
         Assert.Equal(HttpStatusCode.NoContent, (await Client.PutAsync($"/api/ftp/consoles/{console}/files/..%2Fescaped.txt", new StringContent("x"))).StatusCode);
         Assert.Equal(["..%2Fescaped.txt"], (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/files"))!

@@ -13,28 +13,17 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "netlab-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>Extra test-only setup (e.g. a circuit handler the browser tests observe).</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Netlab:DataDirectory", DataDirectory);
         builder.UseEnvironment("Testing");
         // Circuit exceptions reach the browser console, where a failing browser test can show them.
         builder.UseSetting("DetailedErrors", "true");
+        Configure?.Invoke(builder);
     }
-}
-
-/// <summary>A test class with its own portal and a client for it.</summary>
-public abstract class PortalTest : IAsyncLifetime
-{
-    protected NetlabFactory Factory { get; } = new();
-    protected HttpClient Client { get; private set; } = default!;
-
-    public virtual Task InitializeAsync()
-    {
-        Client = Factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public virtual async Task DisposeAsync() => await Factory.DisposeAsync();
 }
 
 public static class Api
@@ -59,19 +48,9 @@ public static class Api
         (await client.GetFromJsonAsync<JsonObject>(url))!;
 
     /// <summary>Polls a run until it is no longer Running (tests poll; the browser never does).</summary>
-    public static async Task<JsonObject> WaitForRunAsync(this HttpClient client, string id, int timeoutSeconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (true)
-        {
-            var run = await client.GetJsonAsync($"/api/runs/{id}");
-            if ((string)run["status"]! != "Running")
-                return run;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"run {id} still running after {timeoutSeconds} s");
-            await Task.Delay(50);
-        }
-    }
+    public static Task<JsonObject> WaitForRunAsync(this HttpClient client, string id) =>
+        Eventually.UntilAsync(() => client.GetJsonAsync($"/api/runs/{id}"), run => (string)run["status"]! != "Running", $"run {id} to end",
+            TimeSpan.FromSeconds(60));
 
     public static async Task<JsonArray> EventsAsync(this HttpClient client, string id) =>
         (await client.GetFromJsonAsync<JsonArray>($"/api/runs/{id}/events"))!;

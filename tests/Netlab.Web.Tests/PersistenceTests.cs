@@ -43,8 +43,7 @@ public class PersistenceTests
             var server = await client.StartServerAsync();
             id = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 }))["id"]!;
             // Wait until some pings are stored, then kill -9.
-            while ((await client.EventsAsync(id)).Count < 10)
-                await Task.Delay(50);
+            await Eventually.UntilAsync(async () => (await client.EventsAsync(id)).Count >= 10, "ten stored events");
             await portal.KillAsync();
         }
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Netlab.Web.Tests;
 
 /// <summary>The SMTP lab through the REST API, as a script would use it.</summary>
-public class SmtpApiTests : PortalTest
+public class SmtpApiTests(SharedPortal portal) : PortalTest(portal)
 {
     private byte[] Image => File.ReadAllBytes(Path.Combine(Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "images", "netlab.png"));
 

@@ -1,7 +1,9 @@
 // An external subscriber of /hubs/runs, as a script or another service would be.
 // usage: node hub-client.mjs <baseUrl> stream|group <runId>
 //   stream: StreamRun(id) from the first event to the end; prints the events as a JSON array.
-//   group:  JoinRun(id), then "event" messages until "runEnded"; prints {events, ended}.
+//   group:  JoinRun(id), then "event" messages until "runEnded"; prints {"joined":true} once it has
+//           joined and received a first event (the caller may then end the run), then {events, ended}.
+// Output is one JSON value per line.
 import * as signalR from "@microsoft/signalr";
 
 const [baseUrl, mode, runId] = process.argv.slice(2);
@@ -22,8 +24,12 @@ try {
   } else if (mode === "group") {
     const events = [];
     const ended = new Promise(resolve => connection.on("runEnded", resolve));
-    connection.on("event", e => events.push(e));
+    let first;
+    const firstEvent = new Promise(resolve => { first = resolve; });
+    connection.on("event", e => { events.push(e); first(); });
     await connection.invoke("JoinRun", runId);
+    await Promise.race([firstEvent, ended]);
+    console.log(JSON.stringify({ joined: true }));
     const run = await ended;
     console.log(JSON.stringify({ events, ended: run }));
   } else {

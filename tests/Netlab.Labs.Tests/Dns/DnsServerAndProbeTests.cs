@@ -109,7 +109,7 @@ public class DnsServerAndProbeTests
         await clock.SetAsync(limit); // the slow client's time limit runs
         Assert.Contains("ANSWER: 2", await DigAsync(server.LocalEndPoint!.Port, "www.netlab.test", "+tcp"));
         clock.Advance(limit - TimeSpan.FromMilliseconds(1));
-        await Wait.UntilAsync(() => server.TcpSessionCount == 1, "dig's session to end while the slow one waits on");
+        await Eventually.UntilAsync(() => server.TcpSessionCount == 1, "dig's session to end while the slow one waits on");
         clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(0, await slow.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(30)));
     }
@@ -152,7 +152,7 @@ public class DnsServerAndProbeTests
         using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await a.ConnectAsync(server.LocalEndPoint!);
         await b.ConnectAsync(server.LocalEndPoint!);
-        await Wait.UntilAsync(() => server.TcpSessionCount == 2, "two TCP sessions");
+        await Eventually.UntilAsync(() => server.TcpSessionCount == 2, "two TCP sessions");
         await c.ConnectAsync(server.LocalEndPoint!);
         Assert.Equal(0, await c.ReceiveAsync(new byte[10], SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(2)));
         Assert.Equal(ServerState.Running, server.State);

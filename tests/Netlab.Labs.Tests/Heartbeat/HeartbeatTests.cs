@@ -88,7 +88,7 @@ public class HeartbeatTests
         foreach (var seq in new[] { 1, 3, 2, 2, 5 })
             await client.SendToAsync(HeartbeatMessage.Format(seq, DateTimeOffset.UtcNow), SocketFlags.None, server.LocalEndPoint!);
         var name = client.LocalEndPoint!.ToString()!;
-        await Wait.UntilAsync(() => server.Client(name) is { } c && c.Received + c.Duplicates == 5, "all five heartbeats");
+        await Eventually.UntilAsync(() => server.Client(name) is { } c && c.Received + c.Duplicates == 5, "all five heartbeats");
         var stats = server.Client(name)!;
         Assert.Equal((4, 1, 1, 1), (stats.Received, stats.Lost, stats.Reordered, stats.Duplicates));
         await server.DisposeAsync();
@@ -166,7 +166,7 @@ public class HeartbeatTests
         using var client = Loopback.UdpClient();
         var name = client.LocalEndPoint!.ToString()!;
         await client.SendToAsync(HeartbeatMessage.Format(1, clock.GetUtcNow()), SocketFlags.None, server.LocalEndPoint!);
-        await Wait.UntilAsync(() => server.Client(name) is not null, "the first heartbeat");
+        await Eventually.UntilAsync(() => server.Client(name) is not null, "the first heartbeat");
 
         // The fake clock fires due timers inside Advance, so each assertion sees the check done.
         for (var ms = 0; ms < 1000; ms += 100)
@@ -179,7 +179,7 @@ public class HeartbeatTests
 
         clock.Advance(TimeSpan.FromMilliseconds(499));
         await client.SendToAsync(HeartbeatMessage.Format(2, clock.GetUtcNow()), SocketFlags.None, server.LocalEndPoint!);
-        await Wait.UntilAsync(() => server.Client(name)!.Received == 2, "the second heartbeat");
+        await Eventually.UntilAsync(() => server.Client(name)!.Received == 2, "the second heartbeat");
         Assert.False(server.Client(name)!.Stopped);
         await server.DisposeAsync();
 
@@ -200,7 +200,7 @@ public class HeartbeatTests
         var sink = new ListSink();
         var running = client.RunAsync(Loopback.Target(server.LocalEndPoint!), sink, cts.Token);
 
-        await Wait.UntilAsync(() => server.Clients() is [{ Received: 1 }], "the first heartbeat");
+        await Eventually.UntilAsync(() => server.Clients() is [{ Received: 1 }], "the first heartbeat");
         client.Pause();
         var step = TimeSpan.FromMilliseconds(1);
         await clock.AdvanceUntilAsync(() => sink.Of<LogLine>().Any(l => l.Text.StartsWith("Paused after heartbeat")), step, "the client to see the pause");

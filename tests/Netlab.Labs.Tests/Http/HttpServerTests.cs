@@ -291,7 +291,7 @@ public class HttpServerTests
         await using var server = await RunningHttpServer.StartAsync(Repo.Content, new HttpServerOptions { MaxConnections = 1 });
         using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await first.ConnectAsync(server.EndPoint);
-        await Wait.UntilAsync(() => server.Server.SessionCount == 1, "the first connection's session");
+        await Eventually.UntilAsync(() => server.Server.SessionCount == 1, "the first connection's session");
         var second = await RawHttp.ExchangeAsync(server.EndPoint, "GET / HTTP/1.0\r\n\r\n");
         Assert.Equal(503, RawHttp.Status(second));
     }
