@@ -131,7 +131,7 @@ public class HeartbeatTests
         using var stop = new CancellationTokenSource();
         var run = new HeartbeatClient(new HeartbeatClientOptions { IntervalMs = 10, Count = 0 }, new LabEnvironment(".") { Servers = new OneServer(server) })
             .RunAsync(Loopback.Target(server.LocalEndPoint!), sink, stop.Token);
-        await Wait.UntilAsync(() => sink.Of<HeartbeatSent>().Count >= 3, "three heartbeats");
+        await Eventually.UntilAsync(() => sink.Of<HeartbeatSent>().Count >= 3, "three heartbeats");
         stop.Cancel();
         await run; // no OperationCanceledException: stopping is how an endless client ends
 
