@@ -104,10 +104,17 @@ public abstract partial class BrowserTest(PortalFixture fixture) : IAsyncLifetim
         return int.Parse(running.Groups[1].Value);
     }
 
-    /// <summary>Sets a numeric option (Radzen binds on change, hence the Tab).</summary>
-    protected async Task SetNumberAsync(string testId, string value)
+    /// <summary>The input of a form field (MudBlazor puts the test id on the input itself).</summary>
+    protected ILocator Field(string testId) => Page.Locator($"input[data-testid={testId}], textarea[data-testid={testId}]");
+
+    /// <summary>Sets an option as a person would: opening its "Advanced" group first when it is folded away.</summary>
+    protected async Task SetNumberAsync(string testId, string value) => await SetAsync(Field(testId).First, value);
+
+    protected async Task SetAsync(ILocator input, string value)
     {
-        var input = Page.Locator($"[data-testid={testId}] input, input[data-testid={testId}]").First;
+        await input.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        if (!await input.IsVisibleAsync())
+            await input.Locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' mud-expand-panel ')][1]").Locator(".mud-expand-panel-header").ClickAsync();
         await input.FillAsync(value);
         await input.PressAsync("Tab");
     }

@@ -56,8 +56,7 @@ public class SmtpLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
 
         await Page.GetByTestId("fault-stage").ClickAsync();
         await Page.GetByRole(AriaRole.Option, new() { Name = "Mail", Exact = true }).ClickAsync();
-        await Page.GetByTestId("fault-code").Locator("input").FillAsync("451");
-        await Page.GetByTestId("fault-code").Locator("input").PressAsync("Tab");
+        await SetAsync(Field("fault-code"), "451");
         await Page.GetByTestId("fault-apply").ClickAsync();
         await Expect(Page.GetByTestId("fault-current")).ToContainTextAsync("Mail answers 451");
 

@@ -15,7 +15,7 @@ public class UdpPingLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
         await OpenLabAsync("udp-ping");
         var port = await StartServerAsync();
         // The probe's target is prefilled with the running server.
-        await Expect(Page.Locator("[data-testid=probe-port] input, input[data-testid=probe-port]").First).ToHaveValueAsync(port.ToString());
+        await Expect(Field("probe-port")).ToHaveValueAsync(port.ToString());
 
         await SetNumberAsync("probe-timeoutMs", "300");
         await SetNumberAsync("probe-intervalMs", "300");
@@ -72,7 +72,7 @@ public class UdpPingLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
 
         await Page.GetByTestId("probe-run").ClickAsync();
 
-        await Expect(Page.Locator(".rz-notification")).ToContainTextAsync("192.0.2.10 is not one of them");
+        await Expect(Page.Locator(".mud-snackbar")).ToContainTextAsync("192.0.2.10 is not one of them");
         await Expect(Page.GetByTestId("ping-results")).ToHaveCountAsync(0);
     }
 
