@@ -20,8 +20,9 @@ public class SmtpLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
         var image = Path.Combine(Fixture.Portal.Services.GetRequiredService<LabEnvironment>().ContentRoot, "images", "netlab.png");
         var upload = Page.GetByTestId("probe-attachmentUpload");
         await upload.SetInputFilesAsync(image);
-        // The form reads the file in the background; Run before that would send no attachment.
-        await Expect(upload).ToHaveAttributeAsync("data-uploads-done", "1");
+        // The form names the file once it has read it; Run waits for that.
+        await Expect(Page.GetByTestId("probe-attachmentUpload-file")).ToContainTextAsync("netlab.png");
+        await Expect(Page.GetByTestId("probe-run")).ToBeEnabledAsync();
         await Page.GetByTestId("probe-run").ClickAsync();
 
         // The dialogue streams in swaks style, the TLS part with ~> and <~.

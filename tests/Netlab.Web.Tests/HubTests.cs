@@ -82,6 +82,19 @@ public class HubTests(SharedPortal portal) : PortalTest(portal)
     }
 
     [Fact]
+    public async Task Joining_a_run_that_has_already_ended_tells_the_client_at_once()
+    {
+        var server = await Client.StartServerAsync();
+        var id = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 2 }))["id"]!;
+        await Client.WaitForRunAsync(id);
+
+        var result = await RunNodeAsync("group", id);
+
+        Assert.Equal("Succeeded", (string)result["ended"]!["status"]!);
+        Assert.Empty(result["events"]!.AsArray()); // nothing new: the run was over before the join
+    }
+
+    [Fact]
     public async Task Joining_an_unknown_run_is_an_error_the_client_sees()
     {
         var id = Guid.NewGuid().ToString();

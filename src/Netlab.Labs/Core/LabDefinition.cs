@@ -118,7 +118,7 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
         return results
             .SelectMany(r => r.MemberNames.DefaultIfEmpty("").Select(m =>
-                (Member: JsonName(m), Message: m.Length == 0 ? r.ErrorMessage ?? "invalid" : (r.ErrorMessage ?? "invalid").Replace(m, JsonName(m)))))
+                (Member: JsonName(m), Message: m.Length == 0 ? r.ErrorMessage ?? "invalid" : InJsonTerms(options.GetType(), m, r.ErrorMessage ?? "invalid"))))
             .GroupBy(x => x.Member)
             .ToDictionary(g => g.Key, g => g.Select(x => x.Message).ToArray());
     }
@@ -141,6 +141,13 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                 node[field.Name] = DataUrl.Describe(value);
         }
         return System.Text.Json.JsonSerializer.SerializeToElement(node, LabJson.Options);
+    }
+
+    /// <summary>A message names the field as scripts send it ("lossRate"), not as a form labels it ("Loss rate").</summary>
+    private static string InJsonTerms(Type optionsType, string member, string message)
+    {
+        var label = optionsType.GetProperty(member)?.GetCustomAttribute<DisplayAttribute>()?.Name;
+        return (label is { Length: > 0 } ? message.Replace(label, member) : message).Replace(member, JsonName(member));
     }
 
     private static string JsonName(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];

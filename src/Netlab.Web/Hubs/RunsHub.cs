@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Netlab.Data;
 using Netlab.Labs.Core;
 using Netlab.Web.Runs;
 using Netlab.Web.Servers;
@@ -32,6 +33,11 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
             throw new HubException(e.Message);
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, RunGroup(id));
+        // A run that ended before the join (or while joining) will never send runEnded to the
+        // group again: tell the caller now, after joining, so it cannot miss the end either way.
+        var run = await runs.GetAsync(id, Context.ConnectionAborted);
+        if (run.Status != RunStatus.Running)
+            await Clients.Caller.SendAsync("runEnded", run, Context.ConnectionAborted);
     }
 
     public Task LeaveRun(Guid id) => Groups.RemoveFromGroupAsync(Context.ConnectionId, RunGroup(id));
