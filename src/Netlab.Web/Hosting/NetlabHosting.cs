@@ -69,9 +69,7 @@ public static class NetlabHosting
     {
         app.UseExceptionHandler();
         // Unknown pages show the app's Not Found page; the API keeps its ProblemDetails.
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"),
-            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseSwagger();
         app.UseSwaggerUI();
         app.UseAntiforgery();
@@ -86,6 +84,9 @@ public static class NetlabHosting
         app.MapRunsApi();
         app.MapHub<RunsHub>("/hubs/runs");
         app.MapHealthChecks("/healthz");
+        // An unknown API address answers ProblemDetails (a body, so the Not Found page is not used).
+        app.MapFallback("/api/{**rest}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such API endpoint; see /swagger."))
+            .ExcludeFromDescription();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
