@@ -34,8 +34,8 @@ public sealed class ChromiumFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The page after the portal restarts: the client script (the .NET 9 blazor.web.js, see
-/// build/BlazorWebScript.targets) must notice, offer to reload, and work again after the reload.
+/// The page after the portal restarts: .NET 10's blazor.web.js must notice (its reconnect UI),
+/// and the page works again after a reload.
 /// </summary>
 [Collection(OwnPortal.Name)]
 public class ReconnectTests(ChromiumFixture chromium) : IAsyncLifetime
