@@ -4,14 +4,18 @@ namespace Netlab.Web.Components.Shared;
 
 /// <summary>
 /// Follows an event source for a component: collects events on a background task and hands them
-/// over in batches at most every <see cref="FlushInterval"/>, so a burst of thousands of events
-/// becomes a few renders. The callback runs through the component's dispatcher (InvokeAsync).
+/// over at once when they start, then in batches at most every <see cref="FlushInterval"/>, so a
+/// burst of thousands of events becomes a few renders. The callback runs through the component's
+/// dispatcher (InvokeAsync).
 /// </summary>
 public sealed class LiveEvents : IAsyncDisposable
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan QuickInterval = TimeSpan.FromMilliseconds(15);
+    private const int SmallBatch = 4;
 
     private readonly CancellationTokenSource stop = new();
+    private readonly SemaphoreSlim signal = new(0, 1);
     private readonly Lock gate = new();
     private List<LabEvent> pending = [];
     private bool ended;
@@ -32,8 +36,16 @@ public sealed class LiveEvents : IAsyncDisposable
         try
         {
             await foreach (var e in source.WithCancellation(stop.Token))
+            {
+                bool first;
                 lock (gate)
+                {
+                    first = pending.Count == 0;
                     pending.Add(e);
+                }
+                if (first)
+                    Wake();
+            }
         }
         catch (OperationCanceledException)
         {
@@ -42,16 +54,34 @@ public sealed class LiveEvents : IAsyncDisposable
         {
             lock (gate)
                 ended = true;
+            Wake();
         }
     }
 
+    // At most one wake-up is pending: the flush loop takes everything there is when it runs.
+    private void Wake()
+    {
+        try
+        {
+            if (signal.CurrentCount == 0)
+                signal.Release();
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The first event after a quiet spell is handed over at once (Run to first row without a
+    /// wait); after a hand-over the next one waits <see cref="FlushInterval"/>, so a burst is batched.
+    /// </summary>
     private async Task FlushAsync(Func<IReadOnlyList<LabEvent>, bool, Task> onBatch)
     {
-        using var timer = new PeriodicTimer(FlushInterval);
         try
         {
             while (true)
             {
+                await signal.WaitAsync(stop.Token);
                 List<LabEvent> batch;
                 bool last;
                 lock (gate)
@@ -62,8 +92,10 @@ public sealed class LiveEvents : IAsyncDisposable
                 }
                 if (batch.Count > 0 || last)
                     await onBatch(batch, last);
-                if (last || !await timer.WaitForNextTickAsync(stop.Token))
+                if (last)
                     return;
+                // A trickle (a run's first lines, one ping at a time) keeps up closely; a burst waits the full interval.
+                await Task.Delay(batch.Count <= SmallBatch ? QuickInterval : FlushInterval, stop.Token);
             }
         }
         catch (OperationCanceledException)
@@ -80,5 +112,6 @@ public sealed class LiveEvents : IAsyncDisposable
         await stop.CancelAsync();
         await Task.WhenAll(reading, flushing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         stop.Dispose();
+        signal.Dispose();
     }
 }
