@@ -18,7 +18,8 @@ public partial class PortalLookTests(PortalFixture fixture) : BrowserTest(fixtur
         await Expect(Page.Locator("h1")).ToBeVisibleAsync();
         var (scroll, client) = await WidthsAsync();
         Assert.True(scroll <= client, $"{path} is {scroll} px wide in an {client} px window");
-        // The drawer is folded away; the menu button opens it.
+        // The drawer is folded away (once MudBlazor has measured the window); the menu button opens it.
+        await Expect(Page.Locator(".mud-drawer")).ToHaveClassAsync(new Regex("mud-drawer--closed"));
         await Expect(Page.Locator(".mud-drawer").GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Runs", Exact = true })).Not.ToBeInViewportAsync();
         await Page.GetByTestId("nav-toggle").ClickAsync();
         await Expect(Page.Locator(".mud-drawer").GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Runs", Exact = true })).ToBeInViewportAsync();
