@@ -12,6 +12,10 @@ namespace Netlab.Web.Runs;
 /// </summary>
 public sealed class TargetPolicy(IOptionsMonitor<NetlabOptions> options)
 {
+    /// <summary>What is wrong with a target port, in the words the API and the probe form both use; null when it is fine.</summary>
+    public static string? PortProblem(int? port) =>
+        port is >= 1 and <= 65535 ? null : $"target.port must be between 1 and 65535 (got {port?.ToString() ?? "nothing"}).";
+
     public async Task<ProbeTarget> ResolveAsync(string? host, int port, CancellationToken cancellationToken, bool usesPort = true)
     {
         if (string.IsNullOrWhiteSpace(host))
@@ -19,8 +23,8 @@ public sealed class TargetPolicy(IOptionsMonitor<NetlabOptions> options)
         host = host.Trim();
         if (!usesPort)
             port = 0; // ICMP talks to a host, not a port
-        else if (port is < 1 or > 65535)
-            throw Invalid("target.port", $"target.port must be between 1 and 65535 (got {port}).");
+        else if (PortProblem(port) is { } problem)
+            throw Invalid("target.port", problem);
 
         IPAddress[] addresses;
         if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))

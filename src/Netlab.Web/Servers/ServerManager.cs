@@ -65,6 +65,10 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         }
     }
 
+    /// <summary>What is wrong with a server port, in the words the API and the server form both use; null when it is fine.</summary>
+    public static string? PortProblem(int? port) =>
+        port is >= 0 and <= 65535 ? null : $"port must be between 0 and 65535 (0 = any free port); got {port?.ToString() ?? "nothing"}.";
+
     public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken)
     {
         var lab = LabCatalog.Find(request.Lab);
@@ -72,8 +76,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         var kind = lab?.Server ?? throw ProblemException.BadRequest(request.Lab is null ? "lab is required."
             : lab is null ? $"Unknown lab '{request.Lab}'. Labs with a server: {withServers}."
             : $"The {lab.Id} lab has no server (its probes target hosts). Labs with a server: {withServers}.");
-        if (request.Port is < 0 or > 65535)
-            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["port"] = [$"port must be between 0 and 65535 (0 = any free port); got {request.Port}."] });
+        if (PortProblem(request.Port) is { } problem)
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["port"] = [problem] });
         var options = LabOptionsBinder.Bind(kind.OptionsType, request.Options);
         var bindAddress = IPAddress.Parse(settings.CurrentValue.Servers.BindAddress);
 
