@@ -41,9 +41,6 @@ public sealed class Deadline : IDisposable
     /// <summary>True when the time ran out (and the caller had not cancelled first).</summary>
     public bool Expired => timer.IsCancellationRequested && !outer.IsCancellationRequested;
 
-    /// <summary>True when the caller cancelled (shutdown, a user's cancel), whatever the timer did.</summary>
-    public bool Cancelled => outer.IsCancellationRequested;
-
     /// <summary>Starts the limit again from now (e.g. the next command of a session); no effect once expired.</summary>
     public void Restart(TimeSpan limit) => timer.CancelAfter(limit);
 

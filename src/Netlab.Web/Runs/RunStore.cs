@@ -9,17 +9,9 @@ namespace Netlab.Web.Runs;
 /// <summary>Reads runs and their events: from the live feed while a run is going, from SQLite after.</summary>
 public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator)
 {
-    public async Task<IReadOnlyList<RunDto>> ListAsync(string? lab, RunStatus? status, int limit, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.Runs.AsNoTracking();
-        if (!string.IsNullOrEmpty(lab))
-            query = query.Where(r => r.Lab == lab);
-        if (status is { } s)
-            query = query.Where(r => r.Status == s);
-        var runs = await query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken);
-        return runs.Select(RunDto.From).ToList();
-    }
+    /// <summary>The newest runs, as the API lists them: the first page of a <see cref="PageAsync"/> query.</summary>
+    public async Task<IReadOnlyList<RunDto>> ListAsync(string? lab, RunStatus? status, int limit, CancellationToken cancellationToken) =>
+        (await PageAsync(new RunQuery(lab, status, Take: limit), cancellationToken)).Runs;
 
     /// <summary>One page of runs for a list: filtered, searched by target host, sorted by a column, and the total that match.</summary>
     public async Task<(IReadOnlyList<RunDto> Runs, int Total)> PageAsync(RunQuery q, CancellationToken cancellationToken)
