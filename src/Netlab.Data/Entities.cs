@@ -21,6 +21,10 @@ public sealed class RunEntity
     public int EventCount { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? EndedAt { get; set; }
+    /// <summary>The user who started the run; null for runs from before accounts, or once that user is deleted.</summary>
+    public string? OwnerId { get; set; }
+    /// <summary>The owner's name when the run started, kept after the account is deleted ("former owner").</summary>
+    public string? OwnerName { get; set; }
 }
 
 /// <summary>One event of a run, stored as the same JSON the API and the hub send.</summary>

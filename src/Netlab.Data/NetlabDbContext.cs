@@ -1,14 +1,29 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace Netlab.Data;
 
-public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) : DbContext(options)
+public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) : IdentityDbContext<NetlabUser>(options)
 {
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<RunEventEntity> RunEvents => Set<RunEventEntity>();
+    public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        base.OnModelCreating(modelBuilder); // the Identity tables (AspNetUsers, AspNetRoles, ...)
+        modelBuilder.Entity<NetlabUser>(u => u.Property(x => x.DisplayName).HasMaxLength(200));
+        modelBuilder.Entity<ApiKeyEntity>(key =>
+        {
+            key.ToTable("ApiKeys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Name).HasMaxLength(100);
+            key.Property(k => k.Hash).HasMaxLength(64);
+            key.Property(k => k.Prefix).HasMaxLength(16);
+            key.HasIndex(k => k.Hash).IsUnique();
+            // A deleted user's keys go with it.
+            key.HasOne<NetlabUser>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
         modelBuilder.Entity<RunEntity>(run =>
         {
             run.ToTable("Runs");
@@ -20,6 +35,10 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
             run.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
             run.HasIndex(r => r.CreatedAt);
             run.HasIndex(r => new { r.Lab, r.Status });
+            // No foreign key: a deleted user's runs stay, with OwnerName saying who it was.
+            run.Property(r => r.OwnerId).HasMaxLength(64);
+            run.Property(r => r.OwnerName).HasMaxLength(200);
+            run.HasIndex(r => new { r.OwnerId, r.CreatedAt });
             run.HasMany<RunEventEntity>().WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<RunEventEntity>(e =>

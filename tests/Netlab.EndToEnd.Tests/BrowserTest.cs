@@ -29,7 +29,7 @@ public abstract partial class BrowserTest(PortalFixture fixture) : IAsyncLifetim
         serversBefore = await ServerIdsAsync();
         runningBefore = await RunningRunIdsAsync();
         circuitsBefore = fixture.Circuits.Count;
-        context = await Chromium.NewContextAsync(fixture.Browser, fixture.BaseAddress);
+        context = await Chromium.NewContextAsync(fixture.Browser, fixture.BaseAddress, fixture.AdminState);
         Page = await context.NewPageAsync();
     }
 

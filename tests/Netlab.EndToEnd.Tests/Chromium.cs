@@ -33,10 +33,29 @@ public static class Chromium
     }
 
     /// <summary>A fresh context (cookies, storage, pages of its own) with the shared time limit.</summary>
-    public static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri? baseAddress = null)
+    public static async Task<IBrowserContext> NewContextAsync(IBrowser browser, Uri? baseAddress = null, string? storageState = null)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress?.ToString() });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress?.ToString(), StorageState = storageState });
         context.SetDefaultTimeout(Timeout);
         return context;
+    }
+
+    /// <summary>Signs in through the portal's own sign-in page, as a person does; the page then shows the labs.</summary>
+    public static async Task SignInAsync(IPage page, Uri portal, string email, string password)
+    {
+        await page.GotoAsync(new Uri(portal, "/account/login").ToString());
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(password);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("user-button")).ToBeVisibleAsync();
+    }
+
+    /// <summary>The cookies of a browser signed in as this user, for contexts that start signed in.</summary>
+    public static async Task<string> SignedInStateAsync(IBrowser browser, Uri portal, string email, string password)
+    {
+        await using var context = await NewContextAsync(browser, portal);
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, portal, email, password);
+        return await context.StorageStateAsync();
     }
 }

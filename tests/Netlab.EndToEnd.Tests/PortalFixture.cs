@@ -40,13 +40,18 @@ public sealed class PortalFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = default!;
     public HttpClient Api { get; private set; } = default!;
 
+    /// <summary>The cookies of the administrator signed in through the sign-in page; every test's browser context starts with them.</summary>
+    public string AdminState { get; private set; } = default!;
+
     public async Task InitializeAsync()
     {
         Portal.UseKestrel(0);
         Portal.StartServer();
         BaseAddress = Portal.ClientOptions.BaseAddress;
         Api = new HttpClient { BaseAddress = BaseAddress };
+        Api.DefaultRequestHeaders.Add("X-Api-Key", TestAccounts.AdminKey);
         (playwright, Browser) = await Chromium.LaunchAsync();
+        AdminState = await Chromium.SignedInStateAsync(Browser, BaseAddress, TestAccounts.AdminEmail, TestAccounts.AdminPassword);
     }
 
     public async Task DisposeAsync()

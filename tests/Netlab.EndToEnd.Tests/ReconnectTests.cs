@@ -61,6 +61,7 @@ public class ReconnectTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await using (var portal = await PortalProcess.StartAsync(data, url))
         {
+            await Chromium.SignInAsync(page, new Uri(url), TestAccounts.AdminEmail, TestAccounts.AdminPassword);
             await page.GotoAsync($"{url}/labs/udp-ping");
             await Expect(page.GetByTestId("server-start")).ToBeVisibleAsync();
             await portal.KillAsync();

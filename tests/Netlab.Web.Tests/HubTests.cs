@@ -21,9 +21,11 @@ public class HubTests(SharedPortal portal) : PortalTest(portal)
     }
 
     /// <summary>Runs the node client; its stdout is JSON lines: progress notes, then the result.</summary>
-    private async Task<JsonNode> RunNodeAsync(string mode, string runId, Func<Task>? whenJoined = null)
+    private async Task<JsonNode> RunNodeAsync(string mode, string runId, Func<Task>? whenJoined = null, string? key = TestAccounts.AdminKey)
     {
         var info = new ProcessStartInfo("node") { WorkingDirectory = HubClientDirectory(), RedirectStandardOutput = true, RedirectStandardError = true };
+        if (key is not null)
+            info.Environment["NETLAB_API_KEY"] = key;
         info.ArgumentList.Add("hub-client.mjs");
         info.ArgumentList.Add(Client.BaseAddress!.ToString());
         info.ArgumentList.Add(mode);

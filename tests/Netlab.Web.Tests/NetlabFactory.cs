@@ -19,10 +19,66 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Netlab:DataDirectory", DataDirectory);
+        // Every test portal has its administrator from the start (Netlab:Bootstrap), and every
+        // client of it signs in with the administrator's key unless a test asks for another user.
+        builder.UseSetting("Netlab:Bootstrap:AdminEmail", TestAccounts.AdminEmail);
+        builder.UseSetting("Netlab:Bootstrap:AdminPassword", TestAccounts.AdminPassword);
+        builder.UseSetting("Netlab:Bootstrap:AdminApiKey", TestAccounts.AdminKey);
         builder.UseEnvironment("Testing");
         // Circuit exceptions reach the browser console, where a failing browser test can show them.
         builder.UseSetting("DetailedErrors", "true");
         Configure?.Invoke(builder);
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Api-Key", TestAccounts.AdminKey);
+    }
+
+    /// <summary>A client with no credentials at all.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove("X-Api-Key");
+        return client;
+    }
+}
+
+/// <summary>The accounts test portals start with, and making more through the real API.</summary>
+public static class TestAccounts
+{
+    public const string AdminEmail = "admin@netlab.test";
+    public const string AdminPassword = "admin-password-1";
+    public const string AdminKey = "nlk_test-admin-key-0123456789abcdefghij";
+
+    /// <summary>The environment a portal process needs for the same administrator.</summary>
+    public static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["Netlab__Bootstrap__AdminEmail"] = AdminEmail,
+        ["Netlab__Bootstrap__AdminPassword"] = AdminPassword,
+        ["Netlab__Bootstrap__AdminApiKey"] = AdminKey,
+    };
+
+    /// <summary>Creates a user through POST /api/users (as <paramref name="admin"/>) and a key for them; returns the user's id and key.</summary>
+    public static async Task<(string Id, string Key)> CreateUserAsync(HttpClient admin, string role, string? email = null, string? password = null)
+    {
+        email ??= $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@netlab.test";
+        var created = await admin.PostAsJsonAsync("/api/users", new { email, name = $"{role} {email[..12]}", role, password });
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, $"creating {email}: {created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var id = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var key = await admin.PostAsJsonAsync($"/api/users/{id}/api-keys", new { name = "test" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, key.StatusCode);
+        return (id, (string)(await key.Content.ReadFromJsonAsync<JsonObject>())!["key"]!);
+    }
+
+    /// <summary>A client of the same portal that sends another key (or none).</summary>
+    public static HttpClient As(this HttpClient client, string? key)
+    {
+        var other = new HttpClient { BaseAddress = client.BaseAddress };
+        if (key is not null)
+            other.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return other;
     }
 }
 

@@ -19,7 +19,13 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public HttpClient CreateClient() => new() { BaseAddress = Address };
+    /// <summary>A client signed in with the administrator's key (<see cref="TestAccounts"/>).</summary>
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", TestAccounts.AdminKey);
+        return client;
+    }
 
     /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
     public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0")
@@ -38,6 +44,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add(url);
         info.Environment["Netlab__DataDirectory"] = dataDirectory;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in TestAccounts.Environment)
+            info.Environment[name] = value;
         var process = Process.Start(info)!;
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();

@@ -3,12 +3,14 @@
 //   stream: StreamRun(id) from the first event to the end; prints the events as a JSON array.
 //   group:  JoinRun(id), then "event" messages until "runEnded"; prints {"joined":true} once it has
 //           joined and received a first event (the caller may then end the run), then {events, ended}.
+// The API key to sign in with is in NETLAB_API_KEY (sent as a bearer token: a header on negotiate,
+// access_token on the WebSocket, as browsers' WebSocket API allows no headers).
 // Output is one JSON value per line.
 import * as signalR from "@microsoft/signalr";
 
 const [baseUrl, mode, runId] = process.argv.slice(2);
 const connection = new signalR.HubConnectionBuilder()
-  .withUrl(new URL("/hubs/runs", baseUrl).toString())
+  .withUrl(new URL("/hubs/runs", baseUrl).toString(), { accessTokenFactory: () => process.env.NETLAB_API_KEY ?? "" })
   .configureLogging(signalR.LogLevel.Warning)
   .build();
 

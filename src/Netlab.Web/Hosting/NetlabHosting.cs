@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Netlab.Data;
 using Netlab.Labs.Core;
+using Netlab.Web.Accounts;
 using Netlab.Web.Api;
 using Netlab.Web.Components;
 using Netlab.Web.Data;
@@ -36,6 +37,7 @@ public static class NetlabHosting
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
         services.AddHostedService<DatabaseStartup>();
+        services.AddNetlabAccounts();
         var labContent = Path.GetFullPath(section.Get<NetlabOptions>()?.ContentRoot ?? new NetlabOptions().ContentRoot, builder.Environment.ContentRootPath);
         // Probes may ask what an in-process server saw (the heartbeat client's summary); the
         // directory resolves the ServerManager lazily because the manager needs the environment too.
@@ -56,7 +58,18 @@ public static class NetlabHosting
         // handler, which says what could not be read instead of a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddEndpointsApiExplorer();
-        services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "Netlab API", Version = "v1", Description = "Everything the Netlab portal does, for scripts." }));
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new() { Title = "Netlab API", Version = "v1", Description = "Everything the Netlab portal does, for scripts. Authorize with an API key (your profile page, or POST /api/me/api-keys)." });
+            o.AddSecurityDefinition(ApiKeyHandler.SchemeName, new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey,
+                In = Microsoft.OpenApi.ParameterLocation.Header,
+                Name = "X-Api-Key",
+                Description = "An API key of your account (nlk_...).",
+            });
+            o.AddSecurityRequirement(document => new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(ApiKeyHandler.SchemeName, document)] = [] });
+        });
         services.AddSignalR().AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
         services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>();
 
@@ -72,18 +85,23 @@ public static class NetlabHosting
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseSwagger();
         app.UseSwaggerUI();
+        app.UseNetlabAccounts();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        // The sign-in page needs its styles before anyone is signed in.
+        app.MapStaticAssets().AllowAnonymous();
         // Browsers ask for /favicon.ico whatever the page links to.
-        app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true)).ExcludeFromDescription();
+        app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true)).ExcludeFromDescription().AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapMeApi();
+        app.MapUsersApi();
         app.MapLabsApi();
         app.MapServersApi();
         foreach (var lab in LabModules.All)
             lab.MapEndpoints(app);
         app.MapRunsApi();
         app.MapHub<RunsHub>("/hubs/runs");
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         // An unknown API address answers ProblemDetails (a body, so the Not Found page is not used).
         app.MapFallback("/api/{**rest}", () => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "There is no such API endpoint; see /swagger."))
             .ExcludeFromDescription();

@@ -18,6 +18,35 @@ public sealed class NetlabOptions
 
     public ServerSettings Servers { get; set; } = new();
 
+    public BootstrapSettings Bootstrap { get; set; } = new();
+
+    public LimitSettings Limits { get; set; } = new();
+
+    /// <summary>
+    /// The first administrator, for automation (containers, CI): created at start when no account
+    /// exists yet. Without it, the first browser visit asks for one (/setup).
+    /// </summary>
+    public sealed class BootstrapSettings
+    {
+        public string? AdminEmail { get; set; }
+        public string AdminName { get; set; } = "Administrator";
+        /// <summary>Without a password the administrator signs in with the key only.</summary>
+        public string? AdminPassword { get; set; }
+        /// <summary>A key the administrator can use at once (X-Api-Key); starts with "nlk_"; stored hashed.</summary>
+        public string? AdminApiKey { get; set; }
+    }
+
+    /// <summary>What one user may have at once; past it the API answers 429 and the UI says which limit.</summary>
+    public sealed class LimitSettings
+    {
+        /// <summary>Lab servers running at once per user (a class of 200 x 5 stays far below the port range).</summary>
+        public int ServersPerUser { get; set; } = 5;
+        /// <summary>Probe runs in progress at once per user.</summary>
+        public int RunningProbesPerUser { get; set; } = 10;
+        /// <summary>FTP consoles open at once per user.</summary>
+        public int ConsolesPerUser { get; set; } = 3;
+    }
+
     public sealed class ProbeSettings
     {
         /// <summary>

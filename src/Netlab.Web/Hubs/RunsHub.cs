@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Netlab.Data;
 using Netlab.Labs.Core;
+using Netlab.Web.Accounts;
 using Netlab.Web.Runs;
 using Netlab.Web.Servers;
 
@@ -14,7 +15,8 @@ namespace Netlab.Web.Hubs;
 /// the end as "runEnded" (the run). <c>JoinServer(id)</c>: "events" (a batch of server events).</item>
 /// <item><c>StreamRun(id)</c>: a stream of every event of the run from the first, live until it ends.</item>
 /// </list>
-/// Events have the same JSON as GET /api/runs/{id}/events.
+/// Events have the same JSON as GET /api/runs/{id}/events. A connection signs in like the API
+/// (cookie, or a key as bearer token / access_token); it may follow only what its user may see.
 /// </summary>
 public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
 {
@@ -22,11 +24,13 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
 
     public static string ServerGroup(Guid id) => $"server:{id}";
 
+    private Viewer Viewer => Viewer.Of(Context.User!);
+
     public async Task JoinRun(Guid id)
     {
         try
         {
-            await runs.GetAsync(id, Context.ConnectionAborted);
+            await runs.GetAsync(id, Viewer, Context.ConnectionAborted);
         }
         catch (Hosting.ProblemException e)
         {
@@ -35,7 +39,7 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
         await Groups.AddToGroupAsync(Context.ConnectionId, RunGroup(id));
         // A run that ended before the join (or while joining) will never send runEnded to the
         // group again: tell the caller now, after joining, so it cannot miss the end either way.
-        var run = await runs.GetAsync(id, Context.ConnectionAborted);
+        var run = await runs.GetAsync(id, Viewer, Context.ConnectionAborted);
         if (run.Status != RunStatus.Running)
             await Clients.Caller.SendAsync("runEnded", run, Context.ConnectionAborted);
     }
@@ -59,6 +63,14 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
 
     public async IAsyncEnumerable<JsonElement> StreamRun(Guid id, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        try
+        {
+            await runs.GetAsync(id, Viewer, cancellationToken);
+        }
+        catch (Hosting.ProblemException e)
+        {
+            throw new HubException(e.Message);
+        }
         await foreach (var e in runs.FollowAsync(id, cancellationToken))
             yield return LabJson.ToElement(e);
     }

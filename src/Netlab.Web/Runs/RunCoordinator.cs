@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Netlab.Data;
 using Netlab.Labs;
 using Netlab.Labs.Core;
+using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 using Netlab.Web.Hubs;
 
@@ -21,6 +22,7 @@ public sealed class RunCoordinator(
     TargetPolicy targets,
     LabEnvironment environment,
     IHubContext<RunsHub> hub,
+    Microsoft.Extensions.Options.IOptionsMonitor<NetlabOptions> settings,
     ILogger<RunCoordinator> logger) : IHostedService
 {
     private const int MaxBatch = 256;
@@ -33,8 +35,16 @@ public sealed class RunCoordinator(
 
     public EventFeed? FindLive(Guid id) => active.TryGetValue(id, out var run) ? run.Feed : null;
 
-    public async Task<RunDto> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
+    /// <summary>Whether the viewer may see the run (their own, or they are staff), while it runs.</summary>
+    public bool IsActiveFor(Guid id, Viewer viewer) => active.TryGetValue(id, out var run) && viewer.CanSee(run.Entity.OwnerId);
+
+    public async Task<RunDto> StartAsync(StartRunRequest request, Viewer owner, CancellationToken cancellationToken)
     {
+        var limit = settings.CurrentValue.Limits.RunningProbesPerUser;
+        if (active.Values.Count(r => r.Entity.OwnerId == owner.Id) >= limit)
+            throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many runs",
+                $"You have {limit} runs in progress, the most one user may have at once. Wait for one to end or cancel one.",
+                extensions: new Dictionary<string, object?> { ["limit"] = limit });
         var (lab, kind) = LabCatalog.FindProbe(request.Probe)
             ?? throw ProblemException.BadRequest(request.Probe is null
                 ? "probe is required."
@@ -56,6 +66,8 @@ public sealed class RunCoordinator(
             OptionsJson = OptionField.Redacted(options, kind.OptionsType).GetRawText(),
             Status = RunStatus.Running,
             CreatedAt = DateTime.UtcNow,
+            OwnerId = owner.Id,
+            OwnerName = owner.Name,
         };
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {

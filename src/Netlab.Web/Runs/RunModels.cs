@@ -13,14 +13,15 @@ public sealed record StartRunRequest(string? Probe, TargetDto? Target, JsonEleme
 /// <summary>A run as the API and the UI show it.</summary>
 public sealed record RunDto(
     Guid Id, string Lab, string Probe, TargetDto Target, string TargetAddress, JsonElement Options,
-    RunStatus Status, string? Error, JsonObject? Summary, int EventCount, DateTime CreatedAt, DateTime? EndedAt)
+    RunStatus Status, string? Error, JsonObject? Summary, int EventCount, DateTime CreatedAt, DateTime? EndedAt, OwnerDto? Owner = null)
 {
     public static RunDto From(RunEntity run) => new(
         run.Id, run.Lab, run.Probe, new TargetDto(run.TargetHost, run.TargetPort), run.TargetAddress,
         JsonDocument.Parse(run.OptionsJson).RootElement.Clone(), run.Status, run.Error,
         run.SummaryJson is null ? null : JsonNode.Parse(run.SummaryJson)?.AsObject(),
         run.EventCount, DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc),
-        run.EndedAt is { } ended ? DateTime.SpecifyKind(ended, DateTimeKind.Utc) : null);
+        run.EndedAt is { } ended ? DateTime.SpecifyKind(ended, DateTimeKind.Utc) : null,
+        run.OwnerId is null && run.OwnerName is null ? null : new OwnerDto(run.OwnerId, run.OwnerName ?? ""));
 
     /// <summary>A run's summary for the API: the named values flattened, plus the printed lines.</summary>
     public static string SummaryJson(Summary summary)
@@ -33,8 +34,12 @@ public sealed record RunDto(
     }
 }
 
-/// <summary>What a runs list asks for: filters, a search on the target, a sort column ("started", "lab", "probe", "status", "target") and a page.</summary>
-public sealed record RunQuery(string? Lab = null, RunStatus? Status = null, string? Target = null, string? SortBy = null, bool Descending = true, int Skip = 0, int Take = 20);
+/// <summary>Who started a run or a server: Id is null once that account was deleted (Name then says so).</summary>
+public sealed record OwnerDto(string? Id, string Name);
+
+/// <summary>What a runs list asks for: filters (owner = a user id, for staff), a search on the target, a sort column ("started", "lab", "probe", "status", "target", "owner") and a page.</summary>
+public sealed record RunQuery(string? Lab = null, RunStatus? Status = null, string? Target = null, string? SortBy = null, bool Descending = true, int Skip = 0, int Take = 20,
+    string? Owner = null);
 
 /// <summary>A change to a run's row (started, ended) for lists that update live.</summary>
 public sealed record RunChange(RunDto Run);

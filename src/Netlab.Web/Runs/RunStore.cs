@@ -1,23 +1,29 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Netlab.Data;
+using Netlab.Web.Accounts;
 using Netlab.Labs.Core;
 using Netlab.Web.Hosting;
 
 namespace Netlab.Web.Runs;
 
-/// <summary>Reads runs and their events: from the live feed while a run is going, from SQLite after.</summary>
+/// <summary>
+/// Reads runs and their events: from the live feed while a run is going, from SQLite after.
+/// Students see only their own runs; someone else's run answers 404, as if it did not exist.
+/// </summary>
 public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator)
 {
     /// <summary>The newest runs, as the API lists them: the first page of a <see cref="PageAsync"/> query.</summary>
-    public async Task<IReadOnlyList<RunDto>> ListAsync(string? lab, RunStatus? status, int limit, CancellationToken cancellationToken) =>
-        (await PageAsync(new RunQuery(lab, status, Take: limit), cancellationToken)).Runs;
+    public async Task<IReadOnlyList<RunDto>> ListAsync(RunQuery query, Viewer viewer, CancellationToken cancellationToken) =>
+        (await PageAsync(query, viewer, cancellationToken)).Runs;
 
     /// <summary>One page of runs for a list: filtered, searched by target host, sorted by a column, and the total that match.</summary>
-    public async Task<(IReadOnlyList<RunDto> Runs, int Total)> PageAsync(RunQuery q, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<RunDto> Runs, int Total)> PageAsync(RunQuery q, Viewer viewer, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.Runs.AsNoTracking();
+        var query = Visible(db.Runs.AsNoTracking(), viewer);
+        if (q.Owner is { Length: > 0 } owner)
+            query = query.Where(r => r.OwnerId == owner);
         if (!string.IsNullOrEmpty(q.Lab))
             query = query.Where(r => r.Lab == q.Lab);
         if (q.Status is { } s)
@@ -35,6 +41,8 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
             ("status", true) => query.OrderByDescending(r => r.Status).ThenByDescending(r => r.CreatedAt),
             ("target", false) => query.OrderBy(r => r.TargetHost).ThenBy(r => r.TargetPort),
             ("target", true) => query.OrderByDescending(r => r.TargetHost).ThenByDescending(r => r.TargetPort),
+            ("owner", false) => query.OrderBy(r => r.OwnerName).ThenByDescending(r => r.CreatedAt),
+            ("owner", true) => query.OrderByDescending(r => r.OwnerName).ThenByDescending(r => r.CreatedAt),
             (_, false) => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
             _ => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
         };
@@ -43,16 +51,25 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
     }
 
     /// <summary>The runs started just before and just after this one, for previous/next links.</summary>
-    public async Task<(Guid? Previous, Guid? Next)> NeighboursAsync(RunDto run, CancellationToken cancellationToken)
+    public async Task<(Guid? Previous, Guid? Next)> NeighboursAsync(RunDto run, Viewer viewer, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var created = DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Unspecified);
-        var previous = await db.Runs.AsNoTracking().Where(r => r.CreatedAt < created).OrderByDescending(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
-        var next = await db.Runs.AsNoTracking().Where(r => r.CreatedAt > created).OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        var runs = Visible(db.Runs.AsNoTracking(), viewer);
+        var previous = await runs.Where(r => r.CreatedAt < created).OrderByDescending(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        var next = await runs.Where(r => r.CreatedAt > created).OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
         return (previous, next);
     }
 
-    public async Task<RunDto> GetAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>A run the viewer may see; 404 for an unknown run and for someone else's.</summary>
+    public async Task<RunDto> GetAsync(Guid id, Viewer viewer, CancellationToken cancellationToken)
+    {
+        var run = await LoadAsync(id, cancellationToken);
+        return viewer.CanSee(run.Owner?.Id) ? run : throw ProblemException.NotFound("run", id);
+    }
+
+    /// <summary>A run by id with no access check: for views showing a run the page already got through <see cref="GetAsync"/>.</summary>
+    public async Task<RunDto> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
@@ -60,7 +77,10 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         return RunDto.From(run);
     }
 
-    /// <summary>The run's stored events as their JSON, in order.</summary>
+    private static IQueryable<RunEntity> Visible(IQueryable<RunEntity> runs, Viewer viewer) =>
+        viewer.IsStaff ? runs : runs.Where(r => r.OwnerId == viewer.Id);
+
+    /// <summary>The run's stored events as their JSON, in order (the caller checked access).</summary>
     public async Task<IReadOnlyList<string>> StoredEventsAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -70,7 +90,7 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
     }
 
     /// <summary>
-    /// Every event of a run in order: while it runs, what it has emitted so far and then each
+    /// Every event of a run in order (the caller checked access): while it runs, what it has emitted so far and then each
     /// new event live until it ends; after it ended (or after a restart), what was stored.
     /// </summary>
     public async IAsyncEnumerable<LabEvent> FollowAsync(Guid id, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -2,13 +2,15 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Netlab.Labs.Core;
 using Netlab.Labs.Ftp;
+using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 using Netlab.Web.Runs;
 
 namespace Netlab.Web.Labs.Ftp;
 
 /// <summary>A console as the API shows it.</summary>
-public sealed record FtpConsoleDto(Guid Id, bool Connected, bool Passive, string LocalDirectory, long BytesDownloaded, long BytesUploaded, DateTime CreatedAt);
+public sealed record FtpConsoleDto(Guid Id, bool Connected, bool Passive, string LocalDirectory, long BytesDownloaded, long BytesUploaded, DateTime CreatedAt,
+    OwnerDto? Owner = null);
 
 /// <summary>A file in a console's scratch folder.</summary>
 public sealed record ScratchFileDto(string Name, long Size, DateTime Modified, bool IsDirectory);
@@ -32,10 +34,14 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
 
     private string ScratchRoot => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "ftp-scratch");
 
-    public FtpConsoleDto Create()
+    public FtpConsoleDto Create(Viewer owner)
     {
         if (consoles.Count >= MaxConsoles)
             throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many consoles", $"{MaxConsoles} FTP consoles are open; close one first.");
+        var limit = settings.CurrentValue.Limits.ConsolesPerUser;
+        if (consoles.Values.Count(c => c.Owner.Id == owner.Id) >= limit)
+            throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many consoles",
+                $"You have {limit} FTP consoles open, the most one user may have at once; close one first.", extensions: new Dictionary<string, object?> { ["limit"] = limit });
         var id = Guid.CreateVersion7();
         var folder = Path.Combine(ScratchRoot, id.ToString("N"));
         Directory.CreateDirectory(folder);
@@ -51,7 +57,7 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
         {
             AllowAddress = address => TargetPolicy.IsAllowed(address.ToString(), address, settings.CurrentValue.Probes.AllowedHosts),
         });
-        var console = new FtpConsole(id, folder, shell, events, new EventFeed(Retained), DateTime.UtcNow);
+        var console = new FtpConsole(id, folder, shell, events, new EventFeed(Retained), DateTime.UtcNow, new OwnerDto(owner.Id, owner.Name));
         console.Pump = Task.Run(async () =>
         {
             await foreach (var e in events.Reader.ReadAllAsync())
@@ -139,6 +145,13 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
 
     private FtpConsole Find(Guid id) => consoles.TryGetValue(id, out var c) ? c : throw ProblemException.NotFound("console", id);
 
+    /// <summary>404 unless the viewer owns the console (or is staff): someone else's console does not exist for a student.</summary>
+    public void CheckAccess(Guid id, Viewer viewer)
+    {
+        if (!consoles.TryGetValue(id, out var console) || !viewer.CanSee(console.Owner.Id))
+            throw ProblemException.NotFound("console", id);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Scratch folders of a previous process belong to consoles that no longer exist.
@@ -166,8 +179,9 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
                 await DisposeConsoleAsync(console);
     }
 
-    private sealed class FtpConsole(Guid id, string folder, FtpShell shell, EventStream events, EventFeed feed, DateTime createdAt)
+    private sealed class FtpConsole(Guid id, string folder, FtpShell shell, EventStream events, EventFeed feed, DateTime createdAt, OwnerDto owner)
     {
+        public OwnerDto Owner { get; } = owner;
         public Guid Id { get; } = id;
         public string Folder { get; } = folder;
         public FtpShell Shell { get; } = shell;
@@ -179,6 +193,6 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
         public Task Pump { get; set; } = Task.CompletedTask;
 
         public FtpConsoleDto ToDto() => new(Id, Shell.Connected, Shell.Passive, "/" + Path.GetRelativePath(Folder, Shell.LocalDirectory).Replace('\\', '/').TrimStart('.'),
-            Shell.BytesDownloaded, Shell.BytesUploaded, CreatedAt);
+            Shell.BytesDownloaded, Shell.BytesUploaded, CreatedAt, Owner);
     }
 }

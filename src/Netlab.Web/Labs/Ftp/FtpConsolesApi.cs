@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 
 namespace Netlab.Web.Labs.Ftp;
@@ -10,9 +11,16 @@ public static class FtpConsolesApi
     public static RouteGroupBuilder MapFtpConsolesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/ftp/consoles").WithTags("FTP consoles");
-        api.MapPost("/", (FtpConsoles consoles) =>
+        // Every route with a console id: someone else's console answers 404, as if it did not exist.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.HttpContext.Request.RouteValues["id"] is string text && Guid.TryParse(text, out var id))
+                context.HttpContext.RequestServices.GetRequiredService<FtpConsoles>().CheckAccess(id, Viewer.Of(context.HttpContext.User));
+            return await next(context);
+        });
+        api.MapPost("/", (HttpContext http, FtpConsoles consoles) =>
             {
-                var console = consoles.Create();
+                var console = consoles.Create(Viewer.Of(http.User));
                 return TypedResults.Created($"/api/ftp/consoles/{console.Id}", console);
             })
             .WithSummary("Opens an FTP console (the handout's client shell) with its own scratch folder.")
