@@ -103,4 +103,24 @@ public class HubTests(SharedPortal portal) : PortalTest(portal)
         var result = await RunNodeAsync("group", id);
         Assert.Contains($"No run with id {id}", (string)result["error"]!);
     }
+
+    [Fact]
+    public async Task A_student_follows_their_own_run_over_the_hub_but_not_another_students_and_no_key_is_refused()
+    {
+        var (_, alice) = await TestAccounts.CreateUserAsync(Client, "Student");
+        var (_, bob) = await TestAccounts.CreateUserAsync(Client, "Student");
+        var server = await Client.StartServerAsync();
+        using var asAlice = Client.As(alice);
+        var id = (string)(await asAlice.StartRunAsync((int)server["port"]!, new { count = 3 }))["id"]!;
+        await Client.WaitForRunAsync(id);
+
+        var own = (await RunNodeAsync("stream", id, key: alice)).AsArray();
+        Assert.Equal((await Client.EventsAsync(id)).ToJsonString(), own.ToJsonString());
+
+        // Someone else's run does not exist for Bob, over the stream and the group alike.
+        Assert.Contains($"No run with id {id}", (string)(await RunNodeAsync("stream", id, key: bob))["error"]!);
+        Assert.Contains($"No run with id {id}", (string)(await RunNodeAsync("group", id, key: bob))["error"]!);
+        // Without a key the hub refuses the connection itself.
+        Assert.Contains("401", (string)(await RunNodeAsync("stream", id, key: null))["error"]!);
+    }
 }

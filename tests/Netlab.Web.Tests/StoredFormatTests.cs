@@ -51,7 +51,7 @@ public class StoredFormatTests
             foreach (var (name, value) in expected["run"]!.AsObject())
                 Assert.True(JsonNode.DeepEquals(value, run[name]), $"{name} of run {id}: {run.ToJsonString()}");
             foreach (var (name, value) in run.Where(p => !expected["run"]!.AsObject().ContainsKey(p.Key)))
-                Assert.True(value is null, $"{name} of old run {id} is {value!.ToJsonString()}");
+                Assert.True(value is null, $"{name} of old run {id} is {value?.ToJsonString()}");
 
             var events = await client.EventsAsync(id);
             Assert.True(JsonNode.DeepEquals(expected["events"], events), $"events of {id}");

@@ -15,8 +15,8 @@ const connection = new signalR.HubConnectionBuilder()
   .build();
 
 const timeout = setTimeout(() => { console.error("timed out"); process.exit(2); }, 60_000);
-await connection.start();
 try {
+  await connection.start();
   if (mode === "stream") {
     const events = [];
     await new Promise((resolve, reject) => {

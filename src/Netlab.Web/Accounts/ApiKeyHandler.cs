@@ -44,9 +44,9 @@ public sealed class ApiKeyHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        AccountProblems.WriteAsync(Context, problems, StatusCodes.Status401Unauthorized,
-            Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message);
+    // The result of this request's authentication is cached by the base class: the failure says why.
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await AccountProblems.WriteAsync(Context, problems, StatusCodes.Status401Unauthorized, (await HandleAuthenticateOnceSafeAsync()).Failure?.Message);
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         AccountProblems.WriteAsync(Context, problems, StatusCodes.Status403Forbidden, null);

@@ -32,7 +32,7 @@ public static class UsersApi
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/import", ImportAsync)
             .WithSummary("Imports a roster: CSV lines email,name,role (role optional, default Student; a header line is skipped), as text/csv or a form file 'roster'. Reports each line: created, exists or error with why.")
-            .Accepts<string>("text/csv")
+            .Accepts<string>("text/csv", "text/plain", "multipart/form-data")
             .DisableAntiforgery() // keys only in practice; cookie requests pass the same-origin rule first
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/{id}/api-keys", async Task<Created<NewApiKeyDto>> (string id, [FromBody] MeApi.CreateKeyRequest request, HttpContext http, UserAccounts users, ApiKeys keys, CancellationToken ct) =>
