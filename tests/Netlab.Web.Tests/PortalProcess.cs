@@ -28,7 +28,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
-    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0")
+    /// <param name="bootstrap">Whether the portal starts with the test administrator (<see cref="TestAccounts"/>); without, it has no account at all.</param>
+    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true)
     {
         var dll = typeof(Program).Assembly.Location;
         Directory.CreateDirectory(dataDirectory);
@@ -44,8 +45,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add(url);
         info.Environment["Netlab__DataDirectory"] = dataDirectory;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (name, value) in TestAccounts.Environment)
-            info.Environment[name] = value;
+        if (bootstrap)
+            foreach (var (name, value) in TestAccounts.Environment)
+                info.Environment[name] = value;
         var process = Process.Start(info)!;
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
