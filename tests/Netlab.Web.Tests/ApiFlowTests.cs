@@ -117,7 +117,8 @@ public class ApiFlowTests(SharedPortal portal) : PortalTest(portal)
         Assert.Contains((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
         Assert.Equal((int)server["port"]!, (int)(await Client.GetJsonAsync($"/api/servers/{id}"))["port"]!);
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/servers/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/servers/{id}")).StatusCode);
+        // Stopped, it leaves the list of running servers but keeps its record.
+        Assert.Equal("Stopped", (string)(await Client.GetJsonAsync($"/api/servers/{id}"))["state"]!);
         Assert.DoesNotContain((await Client.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
     }
 

@@ -16,7 +16,7 @@ namespace Netlab.Web.Hubs;
 /// </list>
 /// Events have the same JSON as GET /api/runs/{id}/events.
 /// </summary>
-public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
+public sealed class RunsHub(RunStore runs, ServerStore servers) : Hub
 {
     public static string RunGroup(Guid id) => $"run:{id}";
 
@@ -46,7 +46,7 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
     {
         try
         {
-            servers.Get(id);
+            await servers.GetAsync(id, Context.ConnectionAborted);
         }
         catch (Hosting.ProblemException e)
         {
