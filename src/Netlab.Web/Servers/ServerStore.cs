@@ -46,6 +46,21 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
         return [.. stored.Select(s => manager.TryGet(s.Id) ?? ServerDto.From(s))];
     }
 
+    /// <summary>
+    /// The server of a lab that listened on an address and port at a moment (the one a run targeted),
+    /// from the stored records; null when none of this portal's did. A server bound to any address counts.
+    /// </summary>
+    public async Task<ServerDto?> FindServingAsync(string lab, string address, int port, DateTime at, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var when = DateTime.SpecifyKind(at, DateTimeKind.Unspecified);
+        var found = await db.Servers.AsNoTracking()
+            .Where(s => s.Lab == lab && s.Port == port && (s.Address == address || s.Address == "0.0.0.0" || s.Address == "::")
+                && s.StartedAt <= when && (s.StoppedAt == null || s.StoppedAt >= when))
+            .OrderByDescending(s => s.StartedAt).FirstOrDefaultAsync(cancellationToken);
+        return found is null ? null : manager.TryGet(found.Id) ?? ServerDto.From(found);
+    }
+
     /// <summary>Stored events with seq above <paramref name="afterSeq"/> (and below <paramref name="beforeSeq"/>), in order; 404 for an unknown server.</summary>
     public async Task<IReadOnlyList<string>> EventsJsonAsync(Guid id, long afterSeq, int limit, CancellationToken cancellationToken, long beforeSeq = long.MaxValue)
     {
