@@ -36,3 +36,41 @@ public sealed class RunEventEntity
     public DateTime Timestamp { get; set; }
     public required string Json { get; set; }
 }
+
+/// <summary>
+/// Where a lab server's life stands in the store. Interrupted: the process that ran it was killed,
+/// so no one recorded its stop (found and marked at the next start).
+/// </summary>
+public enum ServerStatus { Starting, Running, Stopping, Stopped, Faulted, Interrupted }
+
+/// <summary>One lab server the portal started: how it was configured, where it listened, how it ended.</summary>
+public sealed class ServerEntity
+{
+    public Guid Id { get; set; }
+    public required string Lab { get; set; }
+    /// <summary>Who started it; null until accounts exist (and for servers started before).</summary>
+    public string? OwnerId { get; set; }
+    public string? OwnerName { get; set; }
+    /// <summary>The validated options as JSON, secrets already masked (OptionField.Redacted).</summary>
+    public required string OptionsJson { get; set; }
+    public required string Address { get; set; }
+    public int Port { get; set; }
+    public ServerStatus State { get; set; }
+    public string? FaultReason { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime? StoppedAt { get; set; }
+    /// <summary>Events stored so far.</summary>
+    public long EventCount { get; set; }
+    /// <summary>Events the server emitted that were not stored (over the per-server limit, or emitted faster than they were read).</summary>
+    public long DroppedEvents { get; set; }
+}
+
+/// <summary>One event a lab server reported, stored as the same JSON as a run's events.</summary>
+public sealed class ServerEventEntity
+{
+    public Guid ServerId { get; set; }
+    public long Seq { get; set; }
+    public required string Kind { get; set; }
+    public DateTime Timestamp { get; set; }
+    public required string Json { get; set; }
+}

@@ -8,6 +8,8 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<RunEventEntity> RunEvents => Set<RunEventEntity>();
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
+    public DbSet<ServerEntity> Servers => Set<ServerEntity>();
+    public DbSet<ServerEventEntity> ServerEvents => Set<ServerEventEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -45,6 +47,28 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
         {
             e.ToTable("RunEvents");
             e.HasKey(x => new { x.RunId, x.Seq });
+            e.Property(x => x.Kind).HasMaxLength(32);
+        });
+        modelBuilder.Entity<ServerEntity>(server =>
+        {
+            server.ToTable("Servers");
+            server.HasKey(s => s.Id);
+            server.Property(s => s.Lab).HasMaxLength(64);
+            server.Property(s => s.OwnerId).HasMaxLength(64);
+            server.Property(s => s.OwnerName).HasMaxLength(256);
+            server.Property(s => s.Address).HasMaxLength(64);
+            server.Property(s => s.State).HasConversion<string>().HasMaxLength(16);
+            // Lists are newest first, by lab and/or state; retention deletes by StartedAt; owners list their own.
+            server.HasIndex(s => s.StartedAt);
+            server.HasIndex(s => new { s.Lab, s.State });
+            server.HasIndex(s => s.OwnerId);
+            server.HasMany<ServerEventEntity>().WithOne().HasForeignKey(e => e.ServerId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ServerEventEntity>(e =>
+        {
+            e.ToTable("ServerEvents");
+            // Paging reads by (ServerId, Seq > after); the key is that index.
+            e.HasKey(x => new { x.ServerId, x.Seq });
             e.Property(x => x.Kind).HasMaxLength(32);
         });
     }

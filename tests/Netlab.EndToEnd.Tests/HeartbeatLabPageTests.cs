@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using static Microsoft.Playwright.Assertions;
 
@@ -33,6 +35,37 @@ public class HeartbeatLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
         await Expect(Page.GetByTestId("server-log")).ToContainTextAsync("RESUMED after");
         // The pause is one more outage (counted when the server declared the client stopped).
         Assert.True(Outages(await counters.InnerTextAsync()) > outagesBefore);
+    }
+
+    [Fact]
+    public async Task After_a_stop_the_log_stays_and_the_replay_of_the_run_shows_what_the_server_saw()
+    {
+        await OpenLabAsync("heartbeat");
+        var port = await StartServerAsync();
+        await SetNumberAsync("probe-intervalMs", "20");
+        await SetNumberAsync("probe-count", "10");
+        await Page.GetByTestId("probe-run").ClickAsync();
+        await Expect(Page.GetByTestId("heartbeats-sent")).ToContainTextAsync("10 heartbeats sent");
+        await Expect(Page.GetByTestId("heartbeat-counters")).ToContainTextAsync("received 10");
+
+        // Stopped from the panel, the server's log stays, with a link to its record.
+        await Page.GetByTestId("server-stop").ClickAsync();
+        await Expect(Page.GetByTestId("server-state")).ToHaveTextAsync("Stopped");
+        await Expect(Page.GetByTestId("server-log")).ToContainTextAsync("heartbeat 10");
+        await Expect(Page.GetByTestId("server-last")).ToContainTextAsync("stopped");
+
+        var run = (await Api.GetFromJsonAsync<JsonArray>("/api/runs?lab=heartbeat&limit=1"))![0]!;
+        Assert.Equal(port, (int)run["target"]!["port"]!);
+        await Page.GotoAsync($"/runs/{run["id"]}");
+        var replay = Page.GetByTestId("heartbeat-replay-server");
+        await Expect(replay.GetByTestId("heartbeat-counters")).ToContainTextAsync("received 10");
+        await Expect(replay.GetByTestId("heartbeat-delay-chart")).ToBeVisibleAsync();
+
+        // The server's own page: its record, the same timeline and its stored log.
+        await replay.GetByText("its record").ClickAsync();
+        await Expect(Page.GetByTestId("stored-server-state")).ToHaveTextAsync("Stopped");
+        await Expect(Page.GetByTestId("heartbeat-counters")).ToContainTextAsync("received 10");
+        await Expect(Page.GetByTestId("server-event-log")).ToContainTextAsync("heartbeat 10");
     }
 
     private static int Outages(string counters) => int.Parse(Regex.Match(counters, @"outages (\d+)").Groups[1].Value);

@@ -59,4 +59,64 @@ public class PersistenceTests
         var interrupted = (await again.GetFromJsonAsync<JsonArray>("/api/runs?status=Interrupted"))!;
         Assert.Contains(interrupted, r => (string)r!["id"]! == id);
     }
+
+    [Fact]
+    public async Task A_servers_events_survive_its_stop_and_a_restart_of_the_portal()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        string id;
+        JsonArray eventsBefore;
+        await using (var portal = await PortalProcess.StartAsync(dataDirectory))
+        {
+            using var client = portal.CreateClient();
+            var server = await client.StartServerAsync(new { lossRate = 0.5, seed = 3 });
+            id = (string)server["id"]!;
+            await client.WaitForRunAsync((string)(await client.StartRunAsync((int)server["port"]!, new { count = 6, timeoutMs = 100 }))["id"]!);
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/servers/{id}")).StatusCode);
+            eventsBefore = (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/events"))!;
+        }
+
+        await using var restarted = await PortalProcess.StartAsync(dataDirectory);
+        using var again = restarted.CreateClient();
+        var stored = await again.GetJsonAsync($"/api/servers/{id}");
+        Assert.Equal("Stopped", (string)stored["state"]!);
+        Assert.NotNull(stored["stoppedAt"]);
+        Assert.Equal(0.5, (double)stored["options"]!["lossRate"]!);
+        var events = (await again.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/events"))!;
+        Assert.Equal(eventsBefore.ToJsonString(), events.ToJsonString());
+        Assert.Equal(6, events.Count(e => (string)e!["kind"]! == "datagramSeen"));
+        // The stream of a stopped server replays what was stored, then ends.
+        var stream = await again.GetStringAsync($"/api/servers/{id}/events/stream");
+        Assert.Equal(events.Count, stream.Split("\n").Count(l => l.StartsWith("data: ")));
+    }
+
+    [Fact]
+    public async Task A_server_running_when_the_process_is_killed_shows_as_interrupted_with_its_events()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        string id;
+        await using (var portal = await PortalProcess.StartAsync(dataDirectory))
+        {
+            using var client = portal.CreateClient();
+            var server = await client.StartServerAsync();
+            id = (string)server["id"]!;
+            await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 });
+            await Eventually.UntilAsync(async () => (await client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/events"))!.Count >= 10, "ten stored server events");
+            await portal.KillAsync();
+        }
+
+        await using var restarted = await PortalProcess.StartAsync(dataDirectory);
+        using var again = restarted.CreateClient();
+        var stored = await again.GetJsonAsync($"/api/servers/{id}");
+        Assert.Equal("Interrupted", (string)stored["state"]!);
+        Assert.Contains("stopped while this server was running", (string)stored["faultReason"]!);
+        Assert.NotNull(stored["stoppedAt"]);
+        var events = (await again.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/events?limit=5000"))!;
+        Assert.True(events.Count >= 10, $"{events.Count} events kept");
+        Assert.Equal(events.Count, (int)stored["eventCount"]!);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => (long)e!["seq"]!));
+        Assert.DoesNotContain((await again.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+        Assert.Contains((await again.GetFromJsonAsync<JsonArray>("/api/servers?state=Interrupted"))!, s => (string)s!["id"]! == id);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, (await again.DeleteAsync($"/api/servers/{id}")).StatusCode);
+    }
 }

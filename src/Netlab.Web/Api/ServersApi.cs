@@ -1,5 +1,11 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Netlab.Data;
+using Netlab.Labs.Core;
+using Netlab.Web.Hosting;
 using Netlab.Web.Servers;
 
 namespace Netlab.Web.Api;
@@ -9,32 +15,82 @@ public static class ServersApi
     public static RouteGroupBuilder MapServersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/servers").WithTags("Servers");
-        api.MapGet("/", (ServerManager servers) => TypedResults.Ok(servers.List()))
-            .WithSummary("The lab servers running in the portal.");
+        api.MapGet("/", ListAsync)
+            .WithSummary("The lab servers running in the portal; with ?all=true or ?state= (Running, Stopped, Faulted, Interrupted), the stored ones, newest first (lab and limit filter them; limit 1-1000, default 100).");
         api.MapPost("/", StartAsync)
             .WithSummary("Starts a lab server. Port 0 picks a free port; the bound port is in the response.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapGet("/{id:guid}", (Guid id, ServerManager servers) => TypedResults.Ok(servers.Get(id)))
-            .WithSummary("One lab server: state (Running, Faulted with its reason, ...) and port.")
+        api.MapGet("/{id:guid}", (Guid id, ServerStore store, CancellationToken ct) => store.GetAsync(id, ct))
+            .WithSummary("One lab server, running or stored: state (Running, Faulted with its reason, Stopped, Interrupted), port, stoppedAt.")
+            .Produces<ServerDto>()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/{id:guid}/events", (Guid id, ServerManager servers) => TypedResults.Ok(servers.Feed(id).Snapshot()))
-            .WithSummary("The server's most recent events (what it received and did).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/{id:guid}/reload", (Guid id, ServerManager servers) => TypedResults.Ok(new { message = servers.Reload(id) }))
-            .WithSummary("Reloads a server's content without a restart (the DNS zone file).")
+        api.MapGet("/{id:guid}/events", EventsAsync)
+            .WithSummary($"The server's stored events in order (what it received and did), a page at a time: those with seq > afterSeq (default 0), at most limit (default {ServerStore.DefaultPage}, at most {ServerStore.MaxPage}). Ask again with afterSeq = the last seq until a page is short.")
+            .Produces<LabEvent[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapDelete("/{id:guid}", StopAsync)
-            .WithSummary("Stops a lab server and removes it.")
+        api.MapGet("/{id:guid}/events/stream", StreamAsync)
+            .WithSummary("The server's events as Server-Sent Events (event type = kind, id = seq) from the first (or after afterSeq / Last-Event-ID), live until it stops.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/{id:guid}/reload", ReloadAsync)
+            .WithSummary("Reloads a server's content without a restart (the DNS zone file). 409 when the server is stopped.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapDelete("/{id:guid}", StopAsync)
+            .WithSummary("Stops a running lab server; its record and events are kept. 409 when it is already stopped.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
+    }
+
+    private static async Task<Ok<IReadOnlyList<ServerDto>>> ListAsync(ServerManager servers, ServerStore store, CancellationToken cancellationToken,
+        bool all = false, ServerStatus? state = null, string? lab = null, int limit = 100)
+    {
+        if (limit is < 1 or > 1000)
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        if (!all && state is null)
+            return TypedResults.Ok<IReadOnlyList<ServerDto>>([.. servers.List().Where(s => lab is null || s.Lab == lab).Take(limit)]);
+        return TypedResults.Ok(await store.ListAsync(lab, state, limit, cancellationToken));
     }
 
     private static async Task<Created<ServerDto>> StartAsync([FromBody] StartServerRequest request, ServerManager servers, CancellationToken cancellationToken)
     {
         var server = await servers.StartAsync(request, cancellationToken);
         return TypedResults.Created($"/api/servers/{server.Id}", server);
+    }
+
+    private static async Task<IResult> EventsAsync(Guid id, ServerStore store, CancellationToken cancellationToken, long afterSeq = 0, int limit = ServerStore.DefaultPage)
+    {
+        if (limit is < 1 or > ServerStore.MaxPage)
+            throw ProblemException.Invalid(new Dictionary<string, string[]> { ["limit"] = [$"limit must be between 1 and {ServerStore.MaxPage}."] });
+        // Stored JSON is written as is: it already has the shape every consumer reads.
+        var events = await store.EventsJsonAsync(id, afterSeq, limit, cancellationToken);
+        return Results.Text("[" + string.Join(",", events) + "]", "application/json");
+    }
+
+    private static async Task<IResult> StreamAsync(Guid id, ServerStore store, HttpRequest request, CancellationToken cancellationToken, long afterSeq = 0)
+    {
+        await store.GetAsync(id, cancellationToken); // 404 before the stream starts
+        // A reconnecting EventSource says where it was.
+        if (long.TryParse(request.Headers["Last-Event-ID"], out var resumed))
+            afterSeq = Math.Max(afterSeq, resumed);
+        return TypedResults.ServerSentEvents(Items(store.FollowAsync(id, ServerEvents.All, cancellationToken, afterSeq)));
+
+        static async IAsyncEnumerable<SseItem<JsonElement>> Items(IAsyncEnumerable<LabEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var e in events.WithCancellation(cancellationToken))
+                yield return new SseItem<JsonElement>(LabJson.ToElement(e), LabJson.KindOf(e)) { EventId = e.Seq.ToString() };
+        }
+    }
+
+    private static async Task<Ok<object>> ReloadAsync(Guid id, ServerManager servers, ServerStore store, CancellationToken cancellationToken)
+    {
+        var server = await store.GetAsync(id, cancellationToken);
+        if (!server.IsLive)
+            throw ServerManager.NotRunning(server);
+        return TypedResults.Ok<object>(new { message = servers.Reload(id) });
     }
 
     private static async Task<NoContent> StopAsync(Guid id, ServerManager servers)

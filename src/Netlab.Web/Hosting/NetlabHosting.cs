@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netlab.Data;
 using Netlab.Labs.Core;
@@ -26,6 +27,8 @@ public static class NetlabHosting
         var section = builder.Configuration.GetSection(NetlabOptions.Section);
         services.AddOptions<NetlabOptions>().Bind(section)
             .Validate(o => System.Net.IPAddress.TryParse(o.Servers.BindAddress, out _), "Netlab:Servers:BindAddress must be an IP address.")
+            .Validate(o => o.Servers.RetainDays >= 1, "Netlab:Servers:RetainDays must be at least 1.")
+            .Validate(o => o.Servers.MaxStoredEventsPerServer >= 0, "Netlab:Servers:MaxStoredEventsPerServer must not be negative.")
             .ValidateOnStart();
 
         var dataDirectory = Path.GetFullPath(section.Get<NetlabOptions>()?.DataDirectory ?? new NetlabOptions().DataDirectory, builder.Environment.ContentRootPath);
@@ -38,12 +41,16 @@ public static class NetlabHosting
         // so the database is migrated before anything runs, and runs stop before servers.
         services.AddHostedService<DatabaseStartup>();
         services.AddNetlabAccounts();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EventPump>();
         var labContent = Path.GetFullPath(section.Get<NetlabOptions>()?.ContentRoot ?? new NetlabOptions().ContentRoot, builder.Environment.ContentRootPath);
         // Probes may ask what an in-process server saw (the heartbeat client's summary); the
         // directory resolves the ServerManager lazily because the manager needs the environment too.
         services.AddSingleton(sp => new LabEnvironment(labContent) { Servers = new LazyServerDirectory(sp), DataDirectory = dataDirectory });
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
+        services.AddSingleton<ServerStore>();
+        services.AddHostedService<ServerRetention>();
         services.AddSingleton<RunCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
         services.AddSingleton<RunStore>();

@@ -61,5 +61,18 @@ public sealed class NetlabOptions
     {
         /// <summary>Address lab servers bind to. Loopback unless configured (e.g. 0.0.0.0 in a container).</summary>
         public string BindAddress { get; set; } = "127.0.0.1";
+
+        /// <summary>
+        /// Days a stopped server's record and events are kept (counted from when it stopped, or
+        /// started if it never recorded a stop); older ones are deleted at start-up and daily.
+        /// </summary>
+        public int RetainDays { get; set; } = 30;
+
+        /// <summary>
+        /// Events stored per server at most: a busy server (a benchmark) would otherwise fill the
+        /// disk. Past it the server keeps running and its live view goes on, but its events are
+        /// only counted (as dropped) in its record.
+        /// </summary>
+        public long MaxStoredEventsPerServer { get; set; } = 200_000;
     }
 }

@@ -18,7 +18,7 @@ namespace Netlab.Web.Hubs;
 /// Events have the same JSON as GET /api/runs/{id}/events. A connection signs in like the API
 /// (cookie, or a key as bearer token / access_token); it may follow only what its user may see.
 /// </summary>
-public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
+public sealed class RunsHub(RunStore runs, ServerStore servers) : Hub
 {
     public static string RunGroup(Guid id) => $"run:{id}";
 
@@ -50,7 +50,7 @@ public sealed class RunsHub(RunStore runs, ServerManager servers) : Hub
     {
         try
         {
-            servers.Get(id);
+            await servers.GetAsync(id, Context.ConnectionAborted);
         }
         catch (Hosting.ProblemException e)
         {

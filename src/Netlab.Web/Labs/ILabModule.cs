@@ -32,6 +32,13 @@ public interface ILabModule
     /// </summary>
     Type? RunView(ProbeKind probe) => null;
 
+    /// <summary>
+    /// The component that shows what one of its servers saw beyond the shared log (sessions, a
+    /// timeline, counters), running or stored: parameters <c>ServerId</c> (Guid) and <c>Events</c>
+    /// (<see cref="Servers.ServerEvents"/>: Recent on its live page, All on the server's page).
+    /// </summary>
+    Type? ServerView => null;
+
     /// <summary>One line of text for one of its own events; null for events it does not own.</summary>
     string? Describe(LabEvent e) => null;
 

@@ -50,33 +50,56 @@ public sealed class EventFeed(int? retain = null)
         }
     }
 
-    public async IAsyncEnumerable<LabEvent> FollowAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts following now: the events kept so far, and a reader of every later one (null when
+    /// the feed has completed). Dispose to stop. For a caller that reads something else (the
+    /// store) between taking the snapshot and reading on.
+    /// </summary>
+    public Follower Subscribe()
     {
-        LabEvent[] snapshot;
-        Channel<LabEvent>? channel = null;
         lock (gate)
         {
-            snapshot = [.. events];
-            if (!completed)
-            {
-                channel = Channel.CreateUnbounded<LabEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-                followers.Add(channel);
-            }
+            LabEvent[] snapshot = [.. events];
+            if (completed)
+                return new Follower(this, snapshot, null);
+            var channel = Channel.CreateUnbounded<LabEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            followers.Add(channel);
+            return new Follower(this, snapshot, channel);
         }
-        try
+    }
+
+    public async IAsyncEnumerable<LabEvent> FollowAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var follower = Subscribe();
+        foreach (var e in follower.Snapshot)
+            yield return e;
+        if (follower.Live is null)
+            yield break;
+        await foreach (var e in follower.Live.ReadAllAsync(cancellationToken))
+            yield return e;
+    }
+
+    public sealed class Follower : IDisposable
+    {
+        private readonly EventFeed feed;
+        private readonly Channel<LabEvent>? channel;
+
+        internal Follower(EventFeed feed, IReadOnlyList<LabEvent> snapshot, Channel<LabEvent>? channel)
         {
-            foreach (var e in snapshot)
-                yield return e;
-            if (channel is null)
-                yield break;
-            await foreach (var e in channel.Reader.ReadAllAsync(cancellationToken))
-                yield return e;
+            this.feed = feed;
+            this.channel = channel;
+            Snapshot = snapshot;
         }
-        finally
+
+        public IReadOnlyList<LabEvent> Snapshot { get; }
+
+        public ChannelReader<LabEvent>? Live => channel?.Reader;
+
+        public void Dispose()
         {
             if (channel is not null)
-                lock (gate)
-                    followers.Remove(channel);
+                lock (feed.gate)
+                    feed.followers.Remove(channel);
         }
     }
 }

@@ -23,9 +23,9 @@ public sealed class RunCoordinator(
     LabEnvironment environment,
     IHubContext<RunsHub> hub,
     Microsoft.Extensions.Options.IOptionsMonitor<NetlabOptions> settings,
+    EventPump pump,
     ILogger<RunCoordinator> logger) : IHostedService
 {
-    private const int MaxBatch = 256;
 
     private readonly ConcurrentDictionary<Guid, ActiveRun> active = new();
     private readonly CancellationTokenSource shutdown = new();
@@ -114,7 +114,7 @@ public sealed class RunCoordinator(
 
     private async Task ExecuteAsync(ActiveRun run, IProbe probe, ProbeTarget target)
     {
-        var pump = PumpAsync(run);
+        var pumping = PumpAsync(run);
         var entity = run.Entity;
         try
         {
@@ -145,7 +145,7 @@ public sealed class RunCoordinator(
         (int Count, Summary? Summary) result = (0, null);
         try
         {
-            result = await pump;
+            result = await pumping;
         }
         catch (Exception e)
         {
@@ -176,59 +176,34 @@ public sealed class RunCoordinator(
         await hub.Clients.Group(RunsHub.RunGroup(entity.Id)).SendAsync("runEnded", dto);
     }
 
-    /// <summary>Moves events from the probe's channel to the feed, the hub group and the store, in batches.</summary>
+    /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>
     private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
     {
-        var reader = run.Events.Reader;
-        var group = hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id));
-        var batch = new List<LabEvent>(MaxBatch);
-        var count = 0;
-        Summary? summary = null;
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var e))
-                batch.Add(e);
-            try
-            {
-                count += await DeliverAsync(run, group, batch);
-                summary = batch.OfType<Summary>().LastOrDefault() ?? summary;
-            }
-            catch (Exception e)
-            {
-                // One bad batch must not stop the pump: the probe would write into a channel no one reads.
-                logger.LogError(e, "Could not deliver {Count} events of run {RunId}", batch.Count, run.Entity.Id);
-            }
-        }
-        return (count, summary);
+        var destination = new RunDestination(run, hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id)));
+        await pump.RunAsync(run.Events.Reader, destination);
+        return (destination.Count, destination.Summary);
     }
 
-    /// <summary>Stores a batch, then publishes it to the live feed and the run's hub group; returns how many were stored.</summary>
-    private async Task<int> DeliverAsync(ActiveRun run, IClientProxy group, List<LabEvent> batch)
+    /// <summary>A run's rows are its RunEvents; live, its feed and its hub group get each event as stored.</summary>
+    private sealed class RunDestination(ActiveRun run, IClientProxy group) : IEventDestination
     {
-        var rows = batch.Select(e => new RunEventEntity
+        public int Count { get; private set; }
+        public Summary? Summary { get; private set; }
+
+        public string Name => $"run {run.Entity.Id}";
+
+        public void Store(NetlabDbContext db, IReadOnlyList<StoredEvent> batch) =>
+            db.RunEvents.AddRange(batch.Select(e => new RunEventEntity { RunId = run.Entity.Id, Seq = e.Seq, Kind = e.Kind, Timestamp = e.Timestamp, Json = e.Json }));
+
+        public async Task PublishAsync(IReadOnlyList<StoredEvent> batch)
         {
-            RunId = run.Entity.Id,
-            Seq = e.Seq,
-            Kind = LabJson.KindOf(e),
-            Timestamp = e.Timestamp.UtcDateTime,
-            Json = LabJson.Serialize(e),
-        }).ToList();
-        try
-        {
-            await using var db = await contexts.CreateDbContextAsync();
-            db.RunEvents.AddRange(rows);
-            await db.SaveChangesAsync();
+            Count += batch.Count;
+            Summary = batch.Select(e => e.Event).OfType<Summary>().LastOrDefault() ?? Summary;
+            run.Feed.Publish([.. batch.Select(e => e.Event)]);
+            // The stored JSON as is, so hub subscribers get exactly what the API returns.
+            foreach (var e in batch)
+                await group.SendAsync("event", JsonElement.Parse(e.Json));
         }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Could not store {Count} events of run {RunId}", rows.Count, run.Entity.Id);
-        }
-        run.Feed.Publish(batch);
-        // The stored JSON as is, so hub subscribers get exactly what the API returns.
-        foreach (var row in rows)
-            await group.SendAsync("event", JsonElement.Parse(row.Json));
-        return rows.Count;
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

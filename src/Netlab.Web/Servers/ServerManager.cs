@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Netlab.Data;
 using Netlab.Labs;
 using Netlab.Labs.Core;
 using Netlab.Web.Hosting;
@@ -14,16 +16,34 @@ namespace Netlab.Web.Servers;
 /// <summary>Body of POST /api/servers.</summary>
 public sealed record StartServerRequest(string? Lab, int Port, JsonElement? Options);
 
-/// <summary>A lab server as the API and the UI show it.</summary>
-public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, ServerState State, string? FaultReason,
-    JsonElement Options, DateTime StartedAt, long DroppedEvents);
+/// <summary>Who started a server (filled in once the portal has accounts).</summary>
+public sealed record ServerOwner(string Id, string Name);
 
 /// <summary>
-/// The lab servers running inside the portal: starts them from validated options, keeps their
-/// recent events for the UI (and sends them to the hub group), stops them on request and at
-/// shutdown. A server that faults stays listed as Faulted with its reason until it is removed.
+/// A lab server as the API and the UI show it, running or stored. DroppedEvents: events it
+/// emitted that were not stored (over the per-server limit, or faster than they could be read).
 /// </summary>
-public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub, ILogger<ServerManager> logger)
+public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, ServerStatus State, string? FaultReason,
+    JsonElement Options, DateTime StartedAt, long DroppedEvents, DateTime? StoppedAt = null, long EventCount = 0,
+    string? OwnerId = null, string? OwnerName = null)
+{
+    /// <summary>True while the server runs in this process (it can be stopped, reloaded, followed live); a stored end always has a time.</summary>
+    public bool IsLive => StoppedAt is null;
+
+    public static ServerDto From(ServerEntity e) => new(e.Id, e.Lab, e.Address, e.Port, e.State, e.FaultReason,
+        JsonElement.Parse(e.OptionsJson), DateTime.SpecifyKind(e.StartedAt, DateTimeKind.Utc), e.DroppedEvents,
+        e.StoppedAt is { } stopped ? DateTime.SpecifyKind(stopped, DateTimeKind.Utc) : null, e.EventCount, e.OwnerId, e.OwnerName);
+}
+
+/// <summary>
+/// The lab servers running inside the portal: starts them from validated options, records each in
+/// the store (its events too, through the same <see cref="EventPump"/> as runs), keeps its recent
+/// events for the live views (and sends them to the hub group), stops it on request and at
+/// shutdown. A server that faults stays listed as Faulted with its reason until it is stopped;
+/// once stopped it is only in the store (<see cref="ServerStore"/>).
+/// </summary>
+public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub,
+    IDbContextFactory<NetlabDbContext> contexts, EventPump pump, TimeProvider time, ILogger<ServerManager> logger)
     : IHostedService, ILabServerDirectory
 {
     /// <summary>Events kept per server for a newly opened page; servers under load emit many.</summary>
@@ -32,13 +52,21 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
     private readonly ConcurrentDictionary<Guid, HostedServer> servers = new();
 
+    private long MaxStoredEvents => settings.CurrentValue.Servers.MaxStoredEventsPerServer;
+
     public event Action? ServersChanged;
 
-    public IReadOnlyList<ServerDto> List() => [.. servers.Values.OrderBy(s => s.StartedAt).Select(s => s.ToDto())];
+    public IReadOnlyList<ServerDto> List() => [.. servers.Values.OrderBy(s => s.Entity.StartedAt).Select(s => s.ToDto())];
 
     public ServerDto Get(Guid id) => Find(id).ToDto();
 
+    /// <summary>The server if it runs in this process; null once stopped (then it is in the store).</summary>
+    public ServerDto? TryGet(Guid id) => servers.TryGetValue(id, out var s) ? s.ToDto() : null;
+
     public EventFeed Feed(Guid id) => Find(id).Feed;
+
+    /// <summary>The live feed of a running server; null once it stopped and every event is stored.</summary>
+    public EventFeed? FindFeed(Guid id) => servers.TryGetValue(id, out var s) ? s.Feed : null;
 
     /// <summary>The running server itself, for lab pages that show more than the common state (e.g. a DNS zone).</summary>
     public ILabServer Instance(Guid id) => Find(id).Server;
@@ -54,7 +82,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     public string Reload(Guid id)
     {
         if (Find(id).Server is not IReloadable reloadable)
-            throw ProblemException.BadRequest($"A {Find(id).Lab} server has nothing to reload.");
+            throw ProblemException.BadRequest($"A {Find(id).Entity.Lab} server has nothing to reload.");
         try
         {
             return reloadable.Reload();
@@ -69,7 +97,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     public static string? PortProblem(int? port) =>
         port is >= 0 and <= 65535 ? null : $"port must be between 0 and 65535 (0 = any free port); got {port?.ToString() ?? "nothing"}.";
 
-    public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken)
+    /// <param name="owner">Who starts it, stored with it; null where there are no accounts.</param>
+    public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken, ServerOwner? owner = null)
     {
         var lab = LabCatalog.Find(request.Lab);
         var withServers = string.Join(", ", LabCatalog.All.Where(l => l.Server is not null).Select(l => l.Id));
@@ -107,7 +136,33 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             await server.DisposeAsync();
             throw new ProblemException(StatusCodes.Status400BadRequest, "Server could not start", e.Message);
         }
-        var hosted = new HostedServer(id, lab.Id, server, OptionField.Redacted(options, kind.OptionsType), new EventFeed(Retained), DateTime.UtcNow);
+        var redacted = OptionField.Redacted(options, kind.OptionsType);
+        var entity = new ServerEntity
+        {
+            Id = id,
+            Lab = lab.Id,
+            OwnerId = owner?.Id,
+            OwnerName = owner?.Name,
+            OptionsJson = redacted.GetRawText(),
+            Address = server.LocalEndPoint?.Address.ToString() ?? "",
+            Port = server.LocalEndPoint?.Port ?? 0,
+            State = Status(server.State),
+            FaultReason = server.FaultReason,
+            StartedAt = time.GetUtcNow().UtcDateTime,
+        };
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            db.Servers.Add(entity);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch
+        {
+            // A server no record knows of would observe for no one.
+            await server.DisposeAsync();
+            throw;
+        }
+        var hosted = new HostedServer(this, entity, server, redacted, hub.Clients.Group(RunsHub.ServerGroup(id)));
         servers[id] = hosted;
         hosted.Pump = Task.Run(() => PumpAsync(hosted), CancellationToken.None);
         logger.LogInformation("Started {Lab} server {Id} on {EndPoint}", lab.Id, id, server.LocalEndPoint);
@@ -115,38 +170,64 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         return hosted.ToDto();
     }
 
+    /// <summary>
+    /// Stops a running (or faulted) server and records how it ended; its record and events stay.
+    /// 404 for an unknown id, 409 for a server that is already stopped.
+    /// </summary>
     public async Task StopAsync(Guid id)
     {
-        if (!servers.TryRemove(id, out var hosted))
-            throw ProblemException.NotFound("server", id);
+        if (!servers.TryGetValue(id, out var hosted))
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            var stored = await db.Servers.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id)
+                ?? throw ProblemException.NotFound("server", id);
+            throw NotRunning(ServerDto.From(stored));
+        }
+        await hosted.StopOnceAsync(() => EndAsync(hosted, ServerStatus.Stopped, null));
+    }
+
+    /// <summary>The 409 for asking a server that no longer runs to do something.</summary>
+    public static ProblemException NotRunning(ServerDto server) => new(StatusCodes.Status409Conflict, "Server already stopped",
+        $"Server {server.Id} is already {server.State}{(server.StoppedAt is { } at ? $" (since {at:u})" : "")}; its record and events are kept.");
+
+    /// <summary>Disposes the server, lets the pump store what is left, then records the end; only then is it gone from the live list.</summary>
+    private async Task EndAsync(HostedServer hosted, ServerStatus ending, string? reason)
+    {
         await hosted.Server.DisposeAsync();
         await hosted.Pump;
-        logger.LogInformation("Stopped {Lab} server {Id}", hosted.Lab, id);
+        var entity = hosted.Entity;
+        // A fault is what the record keeps: stopping a faulted server does not make it look healthy.
+        if (entity.State != ServerStatus.Faulted)
+        {
+            entity.State = ending;
+            entity.FaultReason = reason;
+        }
+        entity.StoppedAt = time.GetUtcNow().UtcDateTime;
+        entity.DroppedEvents = hosted.NotStored + hosted.Server.Events.Dropped;
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            db.Servers.Update(entity);
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not record the end of server {Id}", entity.Id);
+        }
+        servers.TryRemove(entity.Id, out _);
+        logger.LogInformation("Stopped {Lab} server {Id}", entity.Lab, entity.Id);
         ServersChanged?.Invoke();
     }
 
     private async Task PumpAsync(HostedServer hosted)
     {
-        var reader = hosted.Server.Events.Reader;
-        var group = hub.Clients.Group(RunsHub.ServerGroup(hosted.Id));
-        var batch = new List<LabEvent>(256);
         try
         {
-            while (await reader.WaitToReadAsync())
-            {
-                batch.Clear();
-                while (batch.Count < 256 && reader.TryRead(out var e))
-                    batch.Add(e);
-                hosted.Feed.Publish(batch);
-                if (batch.Exists(e => e is ServerStateChanged))
-                    ServersChanged?.Invoke();
-                // Typed as LabEvent[] so each event carries its "kind"; serialized only if someone is in the group.
-                await group.SendAsync("events", batch.ToArray());
-            }
+            await pump.RunAsync(hosted.Server.Events.Reader, hosted);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Event pump of server {Id} failed", hosted.Id);
+            logger.LogError(e, "Event pump of server {Id} failed", hosted.Entity.Id);
         }
         finally
         {
@@ -154,22 +235,82 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         }
     }
 
+    private static ServerStatus Status(ServerState state) => state switch
+    {
+        ServerState.Created or ServerState.Starting => ServerStatus.Starting,
+        ServerState.Running => ServerStatus.Running,
+        ServerState.Stopping => ServerStatus.Stopping,
+        ServerState.Stopped => ServerStatus.Stopped,
+        _ => ServerStatus.Faulted,
+    };
+
     private HostedServer Find(Guid id) => servers.TryGetValue(id, out var s) ? s : throw ProblemException.NotFound("server", id);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>On shutdown, servers still running end as Interrupted, with their events stored.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in servers.Keys.ToList())
-            await StopAsync(id).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        const string reason = "The portal shut down while this server was running.";
+        await Task.WhenAll(servers.Values.Select(s => s.StopOnceAsync(() => EndAsync(s, ServerStatus.Interrupted, reason))))
+            .WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private sealed record HostedServer(Guid Id, string Lab, ILabServer Server, JsonElement Options, EventFeed Feed, DateTime StartedAt)
+    /// <summary>
+    /// One running server and its destination in the event pump: its rows are its ServerEvents (up
+    /// to the per-server limit; past it only counted) and its record's counts and state, written in
+    /// the same transaction; live, its recent-events feed and its hub group.
+    /// </summary>
+    private sealed class HostedServer(ServerManager manager, ServerEntity entity, ILabServer server, JsonElement options, IClientProxy group)
+        : IEventDestination
     {
-        public Task Pump { get; set; } = Task.CompletedTask;
+        private readonly Lock gate = new();
+        private Task? stopping;
+        private long notStored;
 
-        public ServerDto ToDto() => new(Id, Lab, Server.LocalEndPoint?.Address.ToString() ?? "", Server.LocalEndPoint?.Port ?? 0,
-            Server.State, Server.FaultReason, Options, StartedAt, Server.Events.Dropped);
+        public ServerEntity Entity { get; } = entity;
+        public ILabServer Server { get; } = server;
+        public EventFeed Feed { get; } = new(Retained);
+        public Task Pump { get; set; } = Task.CompletedTask;
+        public long NotStored => Interlocked.Read(ref notStored);
+
+        public string Name => $"server {Entity.Id}";
+
+        /// <summary>Stops once: a second request while the first is under way waits for the same stop.</summary>
+        public Task StopOnceAsync(Func<Task> stop)
+        {
+            lock (gate)
+                return stopping ??= stop();
+        }
+
+        public void Store(NetlabDbContext db, IReadOnlyList<StoredEvent> batch)
+        {
+            var room = Math.Max(0, manager.MaxStoredEvents - Entity.EventCount);
+            var kept = batch.Count <= room ? batch : batch.Take((int)room).ToList();
+            db.ServerEvents.AddRange(kept.Select(e => new ServerEventEntity { ServerId = Entity.Id, Seq = e.Seq, Kind = e.Kind, Timestamp = e.Timestamp, Json = e.Json }));
+            Entity.EventCount += kept.Count;
+            Interlocked.Add(ref notStored, batch.Count - kept.Count);
+            Entity.DroppedEvents = NotStored + Server.Events.Dropped;
+            // Running and Faulted as they happen; the end (Stopped, Interrupted) is recorded by whoever stops it.
+            foreach (var change in batch.Select(e => e.Event).OfType<ServerStateChanged>())
+                if (change.State is ServerState.Running or ServerState.Faulted && Entity.State != ServerStatus.Faulted)
+                    (Entity.State, Entity.FaultReason) = (Status(change.State), change.Reason);
+            db.Servers.Update(Entity);
+        }
+
+        public async Task PublishAsync(IReadOnlyList<StoredEvent> batch)
+        {
+            // Typed as LabEvent[] so each event carries its "kind"; serialized only if someone is in the group.
+            LabEvent[] events = [.. batch.Select(e => e.Event)];
+            Feed.Publish(events);
+            if (Array.Exists(events, e => e is ServerStateChanged))
+                manager.ServersChanged?.Invoke();
+            await group.SendAsync("events", events);
+        }
+
+        public ServerDto ToDto() => new(Entity.Id, Entity.Lab, Server.LocalEndPoint?.Address.ToString() ?? Entity.Address, Server.LocalEndPoint?.Port ?? Entity.Port,
+            Status(Server.State), Server.FaultReason, options, DateTime.SpecifyKind(Entity.StartedAt, DateTimeKind.Utc), NotStored + Server.Events.Dropped,
+            null, Entity.EventCount, Entity.OwnerId, Entity.OwnerName);
     }
 }
 

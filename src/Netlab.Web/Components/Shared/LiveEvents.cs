@@ -28,6 +28,9 @@ public sealed class LiveEvents : IAsyncDisposable
         flushing = FlushAsync(onBatch);
     }
 
+    /// <summary>Done once the source has ended and its last batch was handed over (or following was stopped).</summary>
+    public Task Completion => flushing;
+
     /// <summary>Starts following. onBatch(events, ended) is called with each batch; ended is true on the last.</summary>
     public static LiveEvents Follow(IAsyncEnumerable<LabEvent> source, Func<IReadOnlyList<LabEvent>, bool, Task> onBatch) => new(source, onBatch);
 

@@ -11,6 +11,8 @@ public sealed class DnsModule : ILabModule
 
     public string Icon => Icons.Material.Filled.Dns;
 
+    public Type? ServerView => typeof(ServerHexDumps);
+
     public string? Describe(LabEvent e) => e is DnsQueryLogged q
         ? $"{q.Client} {q.Transport.ToString().ToUpperInvariant()} id {q.Id} {q.Name} {q.Type} -> {q.ResponseCode.ToString().ToUpperInvariant()} ({q.ResponseBytes} bytes){(q.Error is null ? "" : ": " + q.Error)}"
         : null;

@@ -11,6 +11,8 @@ public sealed class HeartbeatModule : ILabModule
 
     public string Icon => Icons.Material.Filled.MonitorHeart;
 
+    public Type? ServerView => typeof(HeartbeatTimeline);
+
     public Type? RunView(ProbeKind probe) => typeof(HeartbeatClientView);
 
     public string? Describe(LabEvent e) => e switch

@@ -10,6 +10,8 @@ public sealed class SmtpModule : ILabModule
 
     public string Icon => Icons.Material.Filled.Mail;
 
+    public Type? ServerView => typeof(SmtpSessions);
+
     public void MapEndpoints(IEndpointRouteBuilder app) => app.MapMailboxApi();
 
     // swaks is what students compare their client's dialogue with.

@@ -12,6 +12,8 @@ public sealed class UdpPingModule : ILabModule
 
     public string Icon => Icons.Material.Filled.NetworkPing;
 
+    public Type? ServerView => typeof(DatagramCounters);
+
     public Type? RunView(ProbeKind probe) => typeof(PingResults);
 
     public string? Describe(LabEvent e) => e is DatagramSeen d
