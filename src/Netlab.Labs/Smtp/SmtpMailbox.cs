@@ -334,20 +334,23 @@ public sealed partial class SmtpMailbox
     /// fsync(2) on the directory makes the renames themselves durable (a power cut could otherwise
     /// forget them). .NET cannot open a directory as a file, hence libc; best effort elsewhere.
     /// </summary>
-    private static void SyncDirectory(string path)
+    /// <returns>Whether the directory was fsync'ed (tests check that libc was found).</returns>
+    internal static bool SyncDirectory(string path)
     {
         if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
-            return;
+            return false;
         try
         {
             var fd = Native.Open(path, 0 /* O_RDONLY */);
             if (fd < 0)
-                return;
-            Native.Fsync(fd);
+                return false;
+            var synced = Native.Fsync(fd) == 0;
             Native.Close(fd);
+            return synced;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
+            return false;
         }
     }
 
