@@ -40,9 +40,9 @@ public static class LabServers
 
     /// <summary>
     /// The SMTP server without STARTTLS (the reference sinks and smtp-source speak plain SMTP) and with
-    /// the largest mailbox, counting sessions by outcome. The mailbox keeps only the newest messages, so
-    /// the count of accepted messages comes from its Changed event (only Add fires it here: nothing
-    /// deletes or clears), reported at the end as "mailbox: N accepted, ..." for the script to check.
+    /// the largest mailbox (in memory: the bench gives no storage directory), counting sessions by outcome.
+    /// The count of accepted messages comes from the mailbox's Changed event (only Store fires it here:
+    /// nothing deletes or clears), reported at the end as "mailbox: N accepted, ..." for the script to check.
     /// </summary>
     public static Task<HostedServer> StartSmtpAsync(string contentRoot)
     {
@@ -64,7 +64,7 @@ public static class LabServers
             {
                 var kept = smtp!.Mailbox.List();
                 return [string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"mailbox: {Interlocked.Read(ref accepted)} accepted, {kept.Count} kept ({kept.Sum(m => m.Size):N0} bytes; it keeps the newest {smtp.Options.MailboxSize:N0} up to 512 MB)")];
+                    $"mailbox: {Interlocked.Read(ref accepted)} accepted, {kept.Count} kept ({kept.Sum(m => m.Size):N0} bytes; it holds {smtp.Options.MailboxSize:N0} messages and {smtp.Options.MailboxBytes:N0} bytes, then answers 452)")];
             });
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Netlab.Web.Tests;
@@ -247,6 +248,51 @@ public class DnsLabApiTests(SharedPortal portal) : PortalTest(portal)
         var reload = await Client.PostAsync($"/api/servers/{server["id"]}/reload", null);
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
         Assert.Contains("records for netlab.test", (string)(await reload.Content.ReadFromJsonAsync<JsonObject>())!["message"]!);
+    }
+
+    [Fact]
+    public async Task Two_servers_zones_are_independent_and_the_shared_zone_file_is_never_written()
+    {
+        var sharedFile = Path.Combine(Factory.Services.GetRequiredService<Netlab.Labs.Core.LabEnvironment>().ContentRoot, "dns", "netlab.zone");
+        var sharedBefore = await File.ReadAllBytesAsync(sharedFile);
+        async Task<(string Id, int Port)> StartAsync()
+        {
+            var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "dns", port = 0 });
+            Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+            var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+            return ((string)server["id"]!, (int)server["port"]!);
+        }
+        async Task<JsonObject> QueryAsync(int port, string name)
+        {
+            var run = await Client.PostAsJsonAsync("/api/runs", new { probe = "dns-query", target = new { host = "127.0.0.1", port }, options = new { name, type = "A" } });
+            return await Client.WaitForRunAsync((string)(await run.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        }
+        var (one, onePort) = await StartAsync();
+        var (two, twoPort) = await StartAsync();
+
+        var zone = await Client.GetStringAsync($"/api/servers/{one}/zone");
+        Assert.Equal(Encoding.UTF8.GetString(sharedBefore), zone);
+        var edited = zone + "student  60  A  192.0.2.77\n";
+        var saved = await Client.PutAsync($"/api/servers/{one}/zone", new StringContent(edited, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Contains("records for netlab.test", (string)(await saved.Content.ReadFromJsonAsync<JsonObject>())!["message"]!);
+
+        Assert.Equal(1, (int)(await QueryAsync(onePort, "student.netlab.test"))["summary"]!["answers"]!);
+        Assert.Equal(3, (int)(await QueryAsync(twoPort, "student.netlab.test"))["summary"]!["rcode"]!); // NXDOMAIN on the other server
+        Assert.Equal(edited, await Client.GetStringAsync($"/api/servers/{one}/zone"));
+        Assert.Equal(zone, await Client.GetStringAsync($"/api/servers/{two}/zone"));
+
+        // Reload reads the server's own copy (the edit stays); a mistake is a 400 naming its line and changes nothing.
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/servers/{one}/reload", null)).StatusCode);
+        Assert.Equal(1, (int)(await QueryAsync(onePort, "student.netlab.test"))["summary"]!["answers"]!);
+        var bad = await Client.PutAsync($"/api/servers/{one}/zone", new StringContent(edited + "broken  A  not-an-address\n", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("line", (string)(await bad.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!);
+        Assert.Equal(edited, await Client.GetStringAsync($"/api/servers/{one}/zone"));
+
+        Assert.Equal(sharedBefore, await File.ReadAllBytesAsync(sharedFile));
+        var ping = await Client.StartServerAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync($"/api/servers/{ping["id"]}/zone")).StatusCode);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
@@ -118,5 +119,44 @@ public class PersistenceTests
         Assert.DoesNotContain((await again.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
         Assert.Contains((await again.GetFromJsonAsync<JsonArray>("/api/servers?state=Interrupted"))!, s => (string)s!["id"]! == id);
         Assert.Equal(System.Net.HttpStatusCode.Conflict, (await again.DeleteAsync($"/api/servers/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_message_that_got_250_is_in_the_mailbox_after_a_kill_9_mid_flood()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        string serverId;
+        var acknowledged = new List<string>();
+        await using (var portal = await PortalProcess.StartAsync(dataDirectory))
+        {
+            using var client = portal.CreateClient();
+            var started = await client.PostAsJsonAsync("/api/servers", new { lab = "smtp", port = 0, options = new { startTls = false } });
+            var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+            serverId = (string)server["id"]!;
+            await using var sender = SmtplibSender.Start((int)server["port"]!, count: 0);
+            // Let a good number through, then kill -9 while the client is still sending.
+            while (acknowledged.Count < 25 && await sender.ReadLineAsync() is { } reply)
+                if (reply.StartsWith("250 "))
+                    acknowledged.Add(SmtplibSender.QueuedId(reply));
+            await portal.KillAsync();
+            var rest = await sender.RestAsync();
+            acknowledged.AddRange(rest.Where(r => r.StartsWith("250 ")).Select(SmtplibSender.QueuedId));
+            Assert.StartsWith("ERROR", rest.LastOrDefault() ?? "ERROR"); // the flood ended because the server died
+        }
+        Assert.True(acknowledged.Count >= 25, $"{acknowledged.Count} acknowledged");
+
+        // The portal comes back on the same data folder; the killed server's mailbox is in its storage directory.
+        await using var restarted = await PortalProcess.StartAsync(dataDirectory);
+        using var again = restarted.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/servers")).StatusCode);
+        var mailbox = Netlab.Labs.Smtp.SmtpMailbox.OpenDirectory(Path.Combine(dataDirectory, "servers", serverId, "mailbox"));
+        var kept = mailbox.List().Select(m => m.Id).ToHashSet();
+        Assert.Empty(acknowledged.Where(id => !kept.Contains(id)));
+        foreach (var id in acknowledged)
+        {
+            var message = Netlab.Labs.Smtp.ReceivedMail.Parse(mailbox.Read(id)!);
+            Assert.StartsWith("flood ", message.Subject);
+            Assert.StartsWith("message number ", message.Text);
+        }
     }
 }

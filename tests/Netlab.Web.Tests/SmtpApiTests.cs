@@ -135,4 +135,132 @@ public class SmtpApiTests(SharedPortal portal) : PortalTest(portal)
         var badAccounts = await Client.PostAsJsonAsync("/api/servers", new { lab = "smtp", port = 0, options = new { accounts = "nopassword", acceptAnyLogin = false } });
         Assert.Equal(HttpStatusCode.BadRequest, badAccounts.StatusCode);
     }
+
+    private string MailboxDirectory(string serverId) => Path.Combine(Factory.DataDirectory, "servers", serverId, "mailbox");
+
+    private static async Task<string> MessageFileAsync(string text)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"netlab-mail-{Guid.NewGuid():N}.eml");
+        await File.WriteAllTextAsync(path, text.ReplaceLineEndings("\r\n"));
+        return path;
+    }
+
+    [Fact]
+    public async Task Search_matches_subject_from_to_and_body_and_empty_removes_the_files()
+    {
+        var (id, port) = await StartSmtpAsync();
+        Assert.All(await SmtplibSender.SendAsync(port, 3, "Weekly Report"), r => Assert.StartsWith("250 ", r));
+        Assert.Equal(6, Directory.GetFiles(MailboxDirectory(id)).Length);
+
+        async Task<List<string?>> SearchAsync(string q) =>
+            [.. (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/mailbox?q={Uri.EscapeDataString(q)}"))!.Select(m => (string?)m!["subject"])];
+        Assert.Equal(["Weekly Report 3", "Weekly Report 2", "Weekly Report 1"], await SearchAsync("weekly REPORT"));
+        Assert.Equal(["Weekly Report 2"], await SearchAsync("MESSAGE NUMBER 2")); // body text
+        Assert.Equal(3, (await SearchAsync("inbox@netlab")).Count); // To
+        Assert.Equal(3, (await SearchAsync("SENDER@")).Count); // From
+        Assert.Empty(await SearchAsync("no such words"));
+        var tooLong = await Client.GetAsync($"/api/servers/{id}/mailbox?q={new string('x', 201)}");
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/servers/{id}/mailbox")).StatusCode);
+        Assert.Empty((await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/mailbox"))!);
+        Assert.Empty(Directory.GetFiles(MailboxDirectory(id)));
+    }
+
+    [Fact]
+    public async Task Html_mail_is_served_closed_its_remote_content_blocked_and_its_cid_image_inlined()
+    {
+        var (id, port) = await StartSmtpAsync();
+        var image = Convert.ToBase64String(Image);
+        var tracked = await MessageFileAsync($"""
+            From: Tracker <t@netlab.test>
+            To: inbox@netlab.test
+            Subject: tracked
+            MIME-Version: 1.0
+            Content-Type: multipart/related; boundary="rel"
+
+            --rel
+            Content-Type: text/html; charset=utf-8
+
+            <html><body><p>Hello</p><img src="http://127.0.0.1:9/x.png"><img src="cid:logo@netlab"><a href="https://example.com/">a link</a></body></html>
+            --rel
+            Content-Type: image/png
+            Content-ID: <logo@netlab>
+            Content-Transfer-Encoding: base64
+
+            {string.Join("\n", image.Chunk(76).Select(c => new string(c)))}
+            --rel--
+            """);
+        var clean = await MessageFileAsync("""
+            Subject: clean
+            Content-Type: text/html; charset=utf-8
+
+            <p style="color: red">nothing from elsewhere; <a href="http://example.com/">links</a> load only when clicked</p>
+            """);
+        try
+        {
+            Assert.StartsWith("250 ", Assert.Single(await SmtplibSender.SendAsync(port, 1, file: tracked)));
+            Assert.StartsWith("250 ", Assert.Single(await SmtplibSender.SendAsync(port, 1, file: clean)));
+        }
+        finally
+        {
+            File.Delete(tracked);
+            File.Delete(clean);
+        }
+        var list = (await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/mailbox"))!;
+        var trackedId = (string)list.Single(m => (string?)m!["subject"] == "tracked")!["id"]!;
+        var cleanId = (string)list.Single(m => (string?)m!["subject"] == "clean")!["id"]!;
+
+        Assert.True((bool)(await Client.GetJsonAsync($"/api/servers/{id}/mailbox/{trackedId}"))["remoteContent"]!);
+        Assert.False((bool)(await Client.GetJsonAsync($"/api/servers/{id}/mailbox/{cleanId}"))["remoteContent"]!);
+
+        var html = await Client.GetAsync($"/api/servers/{id}/mailbox/{trackedId}/html");
+        Assert.Equal(HttpStatusCode.OK, html.StatusCode);
+        Assert.Equal("text/html", html.Content.Headers.ContentType!.MediaType);
+        var policy = html.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.StartsWith("sandbox; default-src 'none'; img-src data:;", policy); // nothing from any host, no scripts
+        var document = await html.Content.ReadAsStringAsync();
+        Assert.Contains($"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:;", document);
+        Assert.Contains($"src=\"data:image/png;base64,{image[..100]}", document); // the message's own image, inlined
+        Assert.DoesNotContain("cid:", document);
+
+        var noHtml = await SmtplibSender.SendAsync(port, 1, "plain only");
+        var plainId = SmtplibSender.QueuedId(noHtml[0]);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/servers/{id}/mailbox/{plainId}/html")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_message_mimekit_cannot_read_is_still_listed_and_downloadable_raw()
+    {
+        var (id, port) = await StartSmtpAsync();
+        var garbage = "not a header line\r\n\x01\x02 binary-ish junk \u00ff\r\n\r\nbody\r\n";
+        var file = await MessageFileAsync(garbage);
+        try
+        {
+            Assert.StartsWith("250 ", Assert.Single(await SmtplibSender.SendAsync(port, 1, file: file)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        var summary = Assert.Single((await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/mailbox"))!)!;
+        Assert.Contains("headers", (string)summary["parseError"]!);
+        Assert.Null((string?)summary["subject"]);
+        var messageId = (string)summary["id"]!;
+        var detail = await Client.GetJsonAsync($"/api/servers/{id}/mailbox/{messageId}");
+        Assert.Empty(detail["parts"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/servers/{id}/mailbox/{messageId}/parts/0")).StatusCode);
+        var raw = await Client.GetAsync($"/api/servers/{id}/mailbox/{messageId}/raw");
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(garbage.ReplaceLineEndings("\r\n")), await raw.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_full_mailbox_refuses_with_452_through_the_portal_too()
+    {
+        var (id, port) = await StartSmtpAsync(new { mailboxSize = 1 });
+        var replies = await SmtplibSender.SendAsync(port, 2);
+        Assert.StartsWith("250 ", replies[0]);
+        Assert.StartsWith("452 4.3.1", replies[1]);
+        Assert.Single((await Client.GetFromJsonAsync<JsonArray>($"/api/servers/{id}/mailbox"))!);
+    }
 }

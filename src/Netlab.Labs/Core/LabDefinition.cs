@@ -48,6 +48,12 @@ public sealed record ServerContext(IPEndPoint EndPoint, EventStream Events, LabE
 {
     /// <summary>The environment's clock (<see cref="LabEnvironment.Time"/>).</summary>
     public TimeProvider Time => Environment.Time;
+
+    /// <summary>
+    /// This server's own folder for what must outlive a stop or a restart (an SMTP mailbox, a DNS
+    /// zone's working copy); null = none, so the server keeps such things in memory or reads shared content.
+    /// </summary>
+    public string? StorageDirectory { get; init; }
 }
 
 /// <summary>A kind of lab server: its options type and how to build one from validated options.</summary>

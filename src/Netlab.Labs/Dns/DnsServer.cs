@@ -26,16 +26,82 @@ public sealed class DnsServer : LabServer, IReloadable
         this.options = options;
         time = context.Time;
         root = new ContentRoot(context.Environment.ContentRoot);
-        ZonePath = root.TryResolve(options.Zone, out var path) == ContentRoot.Outcome.Found && File.Exists(path)
+        var shared = root.TryResolve(options.Zone, out var path) == ContentRoot.Outcome.Found && File.Exists(path)
             ? path
             : throw new LabException($"The zone file \"{options.Zone}\" is not in the content root {root.RootPath}.");
+        ZonePath = context.StorageDirectory is { } storage ? CopyZone(shared, storage) : shared;
+        Editable = context.StorageDirectory is not null;
         zone = LoadZone();
         udp = new UdpReceiveLoop(Events, OnDatagram);
         // Over the limit a connection is closed at once: DNS has no "busy" reply worth a write.
         tcp = new TcpSessionHost(Events, ServeTcpAsync, () => options.MaxTcpConnections, refuse: null, time);
     }
 
+    /// <summary>
+    /// The zone file this server answers from: its own copy in its storage directory, so one
+    /// student's edit never changes another server or the shared file in the content root;
+    /// without a storage directory (unit tests), the shared file, read only.
+    /// </summary>
     public string ZonePath { get; }
+
+    /// <summary>True when the server has a copy of its own to edit (<see cref="SaveZone"/>).</summary>
+    public bool Editable { get; }
+
+    /// <summary>
+    /// Copies the shared zone into the server's folder at start. A copy already there (the same
+    /// server started again) is kept: it holds the edits made to this server.
+    /// </summary>
+    private static string CopyZone(string shared, string storage)
+    {
+        var copy = Path.Combine(storage, Path.GetFileName(shared));
+        try
+        {
+            Directory.CreateDirectory(storage);
+            if (!File.Exists(copy))
+                File.Copy(shared, copy);
+            return copy;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"Cannot copy the zone file into {storage}: {e.Message}");
+        }
+    }
+
+    /// <summary>The text of the zone file the server answers from.</summary>
+    public string ZoneText()
+    {
+        try
+        {
+            return File.ReadAllText(ZonePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"Cannot read the zone file {ZonePath}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Replaces this server's zone with <paramref name="text"/> and answers from it at once. A
+    /// mistake (DnsZoneException, with its line) leaves both the file and the running zone as they were.
+    /// </summary>
+    public DnsZone SaveZone(string text)
+    {
+        if (!Editable)
+            throw new LabException("This server answers from the shared zone file, which is never edited; a server started by the portal has a copy of its own.");
+        DnsZone.Parse(text);
+        try
+        {
+            // Written whole under another name, then renamed: a reload never sees half a file.
+            var temp = ZonePath + ".tmp";
+            File.WriteAllText(temp, text);
+            File.Move(temp, ZonePath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"Cannot write the zone file {ZonePath}: {e.Message}");
+        }
+        return ReloadZone();
+    }
 
     /// <summary>TCP connections open now.</summary>
     public int TcpSessionCount => tcp.SessionCount;

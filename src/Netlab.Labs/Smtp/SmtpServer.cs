@@ -21,12 +21,32 @@ public sealed class SmtpServer : TcpLabServer
     {
         Options = options;
         fault = options.InitialFault();
-        Mailbox = new SmtpMailbox(options.MailboxSize);
+        Mailbox = OpenMailbox(options, server.StorageDirectory);
         Certificate = options.StartTls ? SmtpCertificate.Load(options, server.Environment.DataDirectory) : null;
         context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault), time ?? server.Time);
     }
 
     public SmtpServerOptions Options { get; }
+
+    /// <summary>The mailbox in the server's storage directory (kept across stops and restarts), else in memory.</summary>
+    private static SmtpMailbox OpenMailbox(SmtpServerOptions options, string? directory)
+    {
+        var quota = new MailboxQuota(options.MailboxSize, options.MailboxBytes);
+        if (directory is null)
+            return SmtpMailbox.InMemory(quota);
+        var path = MailboxDirectory(directory);
+        try
+        {
+            return SmtpMailbox.OpenForServer(path, quota);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LabException($"Cannot open the mailbox in {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Where a server with this storage directory keeps its mailbox, for reading it without the server.</summary>
+    public static string MailboxDirectory(string storageDirectory) => Path.Combine(storageDirectory, "mailbox");
 
     public SmtpMailbox Mailbox { get; }
 

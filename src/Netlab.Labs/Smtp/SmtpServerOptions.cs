@@ -94,8 +94,12 @@ public sealed record SmtpServerOptions : IValidatableObject
     public int GreetingDelayMs { get; init; }
 
     [Display(Name = "Mailbox size (messages)", GroupName = "Advanced")]
-    [Range(1, 10_000), Description("Messages kept in the mailbox; the oldest go first.")]
+    [Range(1, 10_000), Description("Messages the mailbox holds; when it is full, new mail is refused with 452 until it is emptied.")]
     public int MailboxSize { get; init; } = 500;
+
+    [Display(Name = "Mailbox size (bytes)", GroupName = "Advanced")]
+    [Range(1024, 2_000_000_000), Description("Bytes the mailbox holds; past it new mail is refused with 452 (552 for a message larger than the whole mailbox).")]
+    public int MailboxBytes { get; init; } = 256 * 1024 * 1024;
 
     [Display(Name = "Fault at start: stage", AutoGenerateField = false)] // set from the page's fault panel or the API
     [Description("Fault injection: the stage that answers with faultCode instead of its normal reply.")]

@@ -354,6 +354,12 @@ internal sealed class SmtpSession
             await SendAsync(fault);
             return;
         }
+        if (context.Mailbox.IsFull)
+        {
+            // Said at MAIL so the client does not send data in vain; see MailboxFull for the code.
+            await ErrorAsync(MailboxFull);
+            return;
+        }
         from = path.Address;
         phase = SmtpState.Mail;
         await SendAsync(SmtpReply.Of(250, "2.1.0 Ok"));
@@ -474,12 +480,45 @@ internal sealed class SmtpSession
             await SendAsync(fault);
             return;
         }
-        var mail = new StoredMail(context.Mailbox.NextId(), DateTimeOffset.UtcNow, id, client, helo, sender, envelope, tls, user, message.ToArray());
-        context.Mailbox.Add(mail);
+        var raw = message.ToArray();
+        var mail = new StoredMail(SmtpMailbox.NewId(), DateTimeOffset.UtcNow, id, client, helo, sender, envelope, tls, user, raw.LongLength);
+        MailboxOutcome outcome;
+        try
+        {
+            // Returns once the message is on disk: only then may the server take responsibility with 250
+            // (RFC 5321 sections 4.5.3.2 and 6.1).
+            outcome = context.Mailbox.Store(mail, raw);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // RFC 5321 section 4.2.2: 451 "local error in processing"; the client keeps the message and retries.
+            context.Events.Emit(new LogLine(LogSeverity.Error, $"{id} {client}: could not store a message: {e.Message}"));
+            await ErrorAsync(SmtpReply.Of(451, "4.3.0 Error: could not store the message; try again later"));
+            return;
+        }
+        switch (outcome)
+        {
+            case MailboxOutcome.Full:
+                await ErrorAsync(MailboxFull);
+                return;
+            case MailboxOutcome.TooBig:
+                // Permanent: this message can never fit, however empty the mailbox (RFC 5321 section 4.2.2: 552
+                // "exceeded storage allocation"; RFC 3463 X.3.4 "message too big for system").
+                await ErrorAsync(SmtpReply.Of(552, $"5.3.4 Error: message larger than the whole mailbox ({context.Mailbox.Quota.Bytes} bytes)"));
+                return;
+        }
         messages++;
-        context.Events.Emit(new MailAccepted(mail.Id, id, sender, envelope, mail.Message.Header("Subject"), mail.Size));
+        context.Events.Emit(new MailAccepted(mail.Id, id, sender, envelope, ReceivedMail.PeekSubject(raw), mail.Size));
         await SendAsync(SmtpReply.Of(250, $"2.0.0 Ok: queued as {mail.Id}"));
     }
+
+    /// <summary>
+    /// A full mailbox is a transient condition (emptying it makes room), so the reply is 452 4.3.1
+    /// "insufficient system storage" / "mail system full" (RFC 5321 section 4.2.2, RFC 3463), which
+    /// tells the client to keep the message and retry, rather than 552, which would make it bounce
+    /// mail that could be delivered later. Accepted mail is never evicted to make room.
+    /// </summary>
+    private SmtpReply MailboxFull => SmtpReply.Of(452, $"4.3.1 Error: mailbox full ({context.Mailbox.Quota.Messages} messages or {context.Mailbox.Quota.Bytes} bytes); try again later");
 
     internal async Task RsetAsync()
     {

@@ -93,6 +93,9 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         }
     }
 
+    /// <summary>The server's own folder, kept after it stops: &lt;DataDirectory&gt;/servers/&lt;id&gt;.</summary>
+    public string StorageDirectory(Guid id) => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "servers", id.ToString());
+
     /// <summary>What is wrong with a server port, in the words the API and the server form both use; null when it is fine.</summary>
     public static string? PortProblem(int? port) =>
         port is >= 0 and <= 65535 ? null : $"port must be between 0 and 65535 (0 = any free port); got {port?.ToString() ?? "nothing"}.";
@@ -115,7 +118,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         ILabServer server;
         try
         {
-            server = kind.Create(options, new ServerContext(new IPEndPoint(bindAddress, request.Port), events, environment));
+            server = kind.Create(options, new ServerContext(new IPEndPoint(bindAddress, request.Port), events, environment) { StorageDirectory = StorageDirectory(id) });
         }
         catch (LabException e)
         {

@@ -143,6 +143,59 @@ public class DnsServerAndProbeTests
     }
 
     [Fact]
+    public async Task Each_server_edits_its_own_copy_of_the_zone_and_the_shared_file_is_never_written()
+    {
+        var root = Directory.CreateTempSubdirectory("netlab-zone-").FullName;
+        try
+        {
+            var shared = Path.Combine(root, "z.zone");
+            const string original = "$ORIGIN z.test.\n@ SOA ns admin 1 2 3 4 5\na A 192.0.2.1\n";
+            await File.WriteAllTextAsync(shared, original);
+            async Task<DnsServer> StartWithStorageAsync(string name)
+            {
+                var context = new ServerContext(Loopback.AnyPort, new EventStream("dns"), new LabEnvironment(root)) { StorageDirectory = Path.Combine(root, "servers", name) };
+                var server = new DnsServer(new DnsServerOptions { Zone = "z.zone" }, context);
+                await server.StartAsync();
+                _ = Loopback.DrainAsync(server.Events);
+                return server;
+            }
+            await using var one = await StartWithStorageAsync("one");
+            await using var two = await StartWithStorageAsync("two");
+            Assert.Equal(Path.Combine(root, "servers", "one", "z.zone"), one.ZonePath);
+
+            one.SaveZone("$ORIGIN z.test.\n@ SOA ns admin 2 2 3 4 5\na A 192.0.2.99\nnew A 192.0.2.7\n");
+            Assert.Equal("192.0.2.99", (await DigAsync(one.LocalEndPoint!.Port, "a.z.test", "+short")).Trim());
+            Assert.Equal("192.0.2.7", (await DigAsync(one.LocalEndPoint!.Port, "new.z.test", "+short")).Trim());
+            Assert.Equal("192.0.2.1", (await DigAsync(two.LocalEndPoint!.Port, "a.z.test", "+short")).Trim());
+            Assert.Contains("NXDOMAIN", await DigAsync(two.LocalEndPoint!.Port, "new.z.test"));
+
+            // A mistake changes nothing; a reload reads the server's copy, not the shared file.
+            Assert.Throws<DnsZoneException>(() => one.SaveZone("$ORIGIN z.test.\na A 192.0.2.5\n"));
+            one.ReloadZone();
+            Assert.Equal("192.0.2.99", (await DigAsync(one.LocalEndPoint!.Port, "a.z.test", "+short")).Trim());
+            Assert.Equal(original, await File.ReadAllTextAsync(shared));
+
+            // The same server started again keeps its edits.
+            await one.StopAsync();
+            await using var oneAgain = await StartWithStorageAsync("one");
+            Assert.Equal("192.0.2.7", (await DigAsync(oneAgain.LocalEndPoint!.Port, "new.z.test", "+short")).Trim());
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_without_a_storage_directory_reads_the_shared_zone_and_refuses_to_edit_it()
+    {
+        await using var server = new DnsServer(new DnsServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("dns"), new LabEnvironment(Http.Repo.Content)));
+        Assert.False(server.Editable);
+        Assert.Contains("$ORIGIN netlab.test.", server.ZoneText());
+        Assert.Contains("never edited", Assert.Throws<LabException>(() => server.SaveZone("$ORIGIN x.test.\n")).Message);
+    }
+
+    [Fact]
     public async Task TCP_connections_over_the_limit_are_closed_at_once()
     {
         var (server, _) = await StartAsync(new DnsServerOptions { MaxTcpConnections = 2 });

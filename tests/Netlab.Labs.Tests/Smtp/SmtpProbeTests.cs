@@ -39,10 +39,11 @@ public class SmtpProbeTests
 
         var mail = Assert.Single(await server.MailAsync(1));
         Assert.Equal(["bob@netlab.test", "carol@netlab.test"], mail.To);
-        Assert.Equal("I love computer networks!\r\n.hidden dot\r\n", mail.Message.Text());
-        Assert.Equal("Hello from the Netlab SMTP lab", mail.Message.Header("Subject"));
+        var message = server.Message(mail);
+        Assert.Equal("I love computer networks!\r\n.hidden dot\r\n", message.Text);
+        Assert.Equal("Hello from the Netlab SMTP lab", message.Subject);
         foreach (var header in new[] { "Date", "From", "To", "Message-ID", "MIME-Version" })
-            Assert.NotNull(mail.Message.Header(header));
+            Assert.Contains(message.Headers, h => h.Key.Equals(header, StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
@@ -65,8 +66,8 @@ public class SmtpProbeTests
         var mail = Assert.Single(await server.MailAsync(1));
         Assert.True(mail.Tls);
         Assert.Equal("student", mail.User);
-        var image = Assert.Single(mail.Message.Walk(), w => w.Entity.IsAttachment).Entity;
-        Assert.Equal(File.ReadAllBytes(Path.Combine(Http.Repo.Content, "images", "netlab.png")), image.DecodedBody());
+        var image = Assert.Single(server.Message(mail).Parts, p => p.IsAttachment);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Http.Repo.Content, "images", "netlab.png")), ReceivedMail.Content(image));
         Assert.Equal(1, Assert.Single(sink.Of<Summary>()).Values["tls"]);
     }
 
@@ -100,9 +101,9 @@ public class SmtpProbeTests
         await using var server = await RunningSmtpServer.StartAsync();
         var bytes = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
         await SendAsync(server.Target, new SmtpProbeOptions { AttachmentUpload = DataUrl.Format(new UploadedFile("data file.bin", "application/octet-stream", bytes)) });
-        var part = Assert.Single((await server.MailAsync(1))[0].Message.Walk(), w => w.Entity.IsAttachment).Entity;
+        var part = Assert.Single(server.Message((await server.MailAsync(1))[0]).Parts, p => p.IsAttachment);
         Assert.Equal("data file.bin", part.FileName);
-        Assert.Equal(bytes, part.DecodedBody());
+        Assert.Equal(bytes, ReceivedMail.Content(part));
     }
 
     [Theory]
@@ -177,9 +178,9 @@ public class SmtpProbeTests
 
             var received = JsonDocument.Parse((await peer.ReadLineAsync())!).RootElement;
             Assert.Equal("student@netlab.test", received.GetProperty("from").GetString());
-            var message = MimeEntity.Parse(Convert.FromBase64String(received.GetProperty("data").GetString()!));
-            Assert.Equal("to aiosmtpd\r\n..dots\r\n", message.Parts[0].Text());
-            Assert.Equal(File.ReadAllBytes(Path.Combine(Http.Repo.Content, "images", "netlab.png")), message.Parts[1].DecodedBody());
+            var message = ReceivedMail.Parse(Convert.FromBase64String(received.GetProperty("data").GetString()!));
+            Assert.Equal("to aiosmtpd\r\n..dots\r\n", message.Text);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Http.Repo.Content, "images", "netlab.png")), ReceivedMail.Content(message.Part("2")!));
             Assert.Equal(tls ? 1 : 0, Assert.Single(sink.Of<Summary>()).Values["tls"]);
         }
         finally

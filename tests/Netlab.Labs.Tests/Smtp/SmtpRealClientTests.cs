@@ -34,11 +34,12 @@ public class SmtpRealClientTests
         Assert.Equal(["bob@netlab.test", "carol@netlab.test"], mail.To);
         Assert.Equal(tls, mail.Tls);
         Assert.Equal("student", mail.User); // SmtpClient authenticates when the server offers AUTH
-        Assert.Equal("Lab report ✓", mail.Message.Header("Subject"));
-        Assert.Equal("Hello over " + (tls ? "TLS" : "plain TCP"), mail.Message.FirstText("text/plain")!.Text().TrimEnd());
-        var attachment = Assert.Single(mail.Message.Walk(), w => w.Entity.IsAttachment).Entity;
+        var received = server.Message(mail);
+        Assert.Equal("Lab report ✓", received.Subject);
+        Assert.Equal("Hello over " + (tls ? "TLS" : "plain TCP"), received.Text!.TrimEnd());
+        var attachment = Assert.Single(received.Parts, p => p.IsAttachment);
         Assert.Equal("netlab.png", attachment.FileName);
-        Assert.Equal(Image, attachment.DecodedBody());
+        Assert.Equal(Image, ReceivedMail.Content(attachment));
         await server.StopAsync();
     }
 
@@ -73,7 +74,7 @@ public class SmtpRealClientTests
         }
         var mail = Assert.Single(await server.MailAsync(1));
         // swaks always sends "\r\n.\r\n" after the data, so a file that ends in CRLF gains an empty line.
-        Assert.Equal(KnownMessage + "\r\n", Encoding.ASCII.GetString(mail.Raw));
+        Assert.Equal(KnownMessage + "\r\n", Encoding.ASCII.GetString(server.Raw(mail)));
         Assert.Equal(["bob@netlab.test", "carol@netlab.test"], mail.To);
         Assert.Equal((tls, user), (mail.Tls, mail.User));
     }
@@ -88,8 +89,8 @@ public class SmtpRealClientTests
              "--body", "see the picture", "--attach-type", "image/png", "--attach-name", "netlab.png", "--attach", $"@{image}"]);
         Assert.True(exit == 0, output + error);
         var mail = Assert.Single(await server.MailAsync(1));
-        var attachment = Assert.Single(mail.Message.Walk(), w => w.Entity.IsAttachment).Entity;
-        Assert.Equal(Image, attachment.DecodedBody());
+        var attachment = Assert.Single(server.Message(mail).Parts, p => p.IsAttachment);
+        Assert.Equal(Image, ReceivedMail.Content(attachment));
         Assert.Equal("image/png", attachment.MediaType);
     }
 
@@ -119,7 +120,7 @@ public class SmtpRealClientTests
         Assert.True(exit == 0, output + error);
         Assert.Contains("refused {}", output);
         var mail = Assert.Single(await server.MailAsync(1));
-        Assert.Equal(KnownMessage, Encoding.ASCII.GetString(mail.Raw));
+        Assert.Equal(KnownMessage, Encoding.ASCII.GetString(server.Raw(mail)));
         Assert.Equal(3, mail.To.Count);
         Assert.Equal(mode.Contains("tls"), mail.Tls);
         Assert.Equal(mode.Contains("auth") ? "student" : null, mail.User);

@@ -122,10 +122,10 @@ public class SmtpServerDialogueTests
 
         var mail = Assert.Single(await server.MailAsync(1));
         Assert.Contains(mail.Id, queued.Text);
-        Assert.Equal("Subject: dots\r\n\r\n.leading dot\r\n", Encoding.ASCII.GetString(mail.Raw));
+        Assert.Equal("Subject: dots\r\n\r\n.leading dot\r\n", Encoding.ASCII.GetString(server.Raw(mail)));
         Assert.Equal("a@b.c", mail.From);
         Assert.Equal(["x@y.z", "w@y.z"], mail.To);
-        Assert.Equal("dots", mail.Message.Header("Subject"));
+        Assert.Equal("dots", server.Message(mail).Subject);
     }
 
     [Fact]

@@ -22,10 +22,13 @@ public sealed class RunningSmtpServer : IAsyncDisposable
     public ProbeTarget Target => new("127.0.0.1", IPAddress.Loopback, Port);
 
     /// <param name="time">The server's clock (a FakeTimeProvider drives its timeouts in tests); the system's by default.</param>
-    public static async Task<RunningSmtpServer> StartAsync(SmtpServerOptions? options = null, string? dataDirectory = null, TimeProvider? time = null)
+    /// <param name="storageDirectory">The server's own folder (its mailbox goes to files there); null = a mailbox in memory.</param>
+    public static async Task<RunningSmtpServer> StartAsync(SmtpServerOptions? options = null, string? dataDirectory = null, TimeProvider? time = null,
+        string? storageDirectory = null, IPEndPoint? endPoint = null)
     {
         var environment = new LabEnvironment(Http.Repo.Content) { DataDirectory = dataDirectory };
-        var server = new SmtpServer(options ?? new SmtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("smtp", 100_000), environment), time);
+        var context = new ServerContext(endPoint ?? Loopback.AnyPort, new EventStream("smtp", 100_000), environment) { StorageDirectory = storageDirectory };
+        var server = new SmtpServer(options ?? new SmtpServerOptions(), context, time);
         await server.StartAsync();
         return new RunningSmtpServer(server, new ServerEventLog(server.Events));
     }
@@ -36,6 +39,12 @@ public sealed class RunningSmtpServer : IAsyncDisposable
         await Events.WaitForAsync<MailAccepted>(count);
         return Server.Mailbox.List();
     }
+
+    /// <summary>The bytes of a message as the mailbox keeps them.</summary>
+    public byte[] Raw(StoredMail mail) => Server.Mailbox.Read(mail.Id) ?? throw new InvalidOperationException($"{mail.Id} is not in the mailbox");
+
+    /// <summary>A message read with MimeKit, as the portal reads it.</summary>
+    public ReceivedMail Message(StoredMail mail) => ReceivedMail.Parse(Raw(mail));
 
     /// <summary>Waits until this many sessions have ended (before a stop, which would end them itself).</summary>
     public Task SessionsClosedAsync(int count = 1) => Events.WaitForAsync<SmtpSessionClosed>(count);
