@@ -255,6 +255,56 @@ public sealed partial class AccountsTests(SharedPortal portal) : PortalTest(port
         }
     }
 
+    [Fact]
+    public async Task A_students_server_its_events_and_mailbox_do_not_exist_for_another_student_and_staff_see_its_owner()
+    {
+        var (aliceId, aliceKey) = await TestAccounts.CreateUserAsync(Client, "Student");
+        var (_, bobKey) = await TestAccounts.CreateUserAsync(Client, "Student");
+        var (_, instructorKey) = await TestAccounts.CreateUserAsync(Client, "Instructor");
+        using var alice = Client.As(aliceKey);
+        using var bob = Client.As(bobKey);
+        using var instructor = Client.As(instructorKey);
+
+        var started = await alice.PostAsJsonAsync("/api/servers", new { lab = "smtp", port = 0, options = new { startTls = false } });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = (string)server["id"]!;
+        Assert.Equal(aliceId, (string)server["ownerId"]!);
+
+        foreach (var url in new[] { $"/api/servers/{id}", $"/api/servers/{id}/events", $"/api/servers/{id}/events/stream", $"/api/servers/{id}/mailbox", $"/api/servers/{id}/faults" })
+            Assert.True((await bob.GetAsync(url)).StatusCode == HttpStatusCode.NotFound, url);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/api/servers/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/api/servers/{id}/mailbox")).StatusCode);
+        Assert.DoesNotContain((await bob.GetFromJsonAsync<JsonArray>("/api/servers"))!, s => (string)s!["id"]! == id);
+        Assert.DoesNotContain((await bob.GetFromJsonAsync<JsonArray>("/api/servers?all=true"))!, s => (string)s!["id"]! == id);
+
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/servers/{id}/mailbox")).StatusCode);
+        var listed = (await instructor.GetFromJsonAsync<JsonArray>($"/api/servers?owner={aliceId}"))!;
+        Assert.Equal([id], listed.Select(s => (string)s!["id"]!));
+        Assert.StartsWith("Student", (string)listed[0]!["ownerName"]!);
+
+        // The instructor may stop it; afterwards it is still Alice's, and still nobody else's.
+        Assert.Equal(HttpStatusCode.NoContent, (await instructor.DeleteAsync($"/api/servers/{id}")).StatusCode);
+        Assert.Equal("Stopped", (string)(await alice.GetJsonAsync($"/api/servers/{id}"))["state"]!);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/servers/{id}/mailbox")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/servers/{id}/mailbox")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Past_the_per_user_limit_of_running_servers_the_api_answers_429()
+    {
+        var (_, key) = await TestAccounts.CreateUserAsync(Client, "Student");
+        using var student = Client.As(key);
+        for (var i = 0; i < 5; i++)
+            await student.StartServerAsync();
+        var refused = await student.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port = 0 });
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.Contains("5 lab servers running", await refused.Content.ReadAsStringAsync());
+        foreach (var server in (await student.GetFromJsonAsync<JsonArray>("/api/servers"))!)
+            Assert.Equal(HttpStatusCode.NoContent, (await student.DeleteAsync($"/api/servers/{server!["id"]}")).StatusCode);
+        await student.StartServerAsync(); // room again
+    }
+
     private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}@netlab.test";
 
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string url, string? origin, string? site = null)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netlab.Data;
 using Netlab.Labs.Core;
+using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 using Netlab.Web.Servers;
 
@@ -14,14 +15,15 @@ public static class ServersApi
 {
     public static RouteGroupBuilder MapServersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/servers").WithTags("Servers");
+        var api = app.MapGroup("/api/servers").WithTags("Servers").RequireServerAccess();
         api.MapGet("/", ListAsync)
-            .WithSummary("The lab servers running in the portal; with ?all=true or ?state= (Running, Stopped, Faulted, Interrupted), the stored ones, newest first (lab and limit filter them; limit 1-1000, default 100).");
+            .WithSummary("Your lab servers running in the portal (everyone's for instructors and admins, with the owner); with ?all=true or ?state= (Running, Stopped, Faulted, Interrupted), the stored ones, newest first (lab, owner (a user id, staff) and limit filter them; limit 1-1000, default 100).");
         api.MapPost("/", StartAsync)
-            .WithSummary("Starts a lab server. Port 0 picks a free port; the bound port is in the response.")
+            .WithSummary("Starts a lab server. Port 0 picks a free port; the bound port is in the response. 429 past your limit of running servers.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapGet("/{id:guid}", (Guid id, ServerStore store, CancellationToken ct) => store.GetAsync(id, ct))
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/{id:guid}", (Guid id, HttpContext http, ServerStore store, CancellationToken ct) => store.GetAsync(id, Viewer.Of(http.User), ct))
             .WithSummary("One lab server, running or stored: state (Running, Faulted with its reason, Stopped, Interrupted), port, stoppedAt.")
             .Produces<ServerDto>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -45,19 +47,20 @@ public static class ServersApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<ServerDto>>> ListAsync(ServerManager servers, ServerStore store, CancellationToken cancellationToken,
-        bool all = false, ServerStatus? state = null, string? lab = null, int limit = 100)
+    private static async Task<Ok<IReadOnlyList<ServerDto>>> ListAsync(ServerManager servers, ServerStore store, HttpContext http, CancellationToken cancellationToken,
+        bool all = false, ServerStatus? state = null, string? lab = null, int limit = 100, string? owner = null)
     {
         if (limit is < 1 or > 1000)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        var viewer = Viewer.Of(http.User);
         if (!all && state is null)
-            return TypedResults.Ok<IReadOnlyList<ServerDto>>([.. servers.List().Where(s => lab is null || s.Lab == lab).Take(limit)]);
-        return TypedResults.Ok(await store.ListAsync(lab, state, limit, cancellationToken));
+            return TypedResults.Ok<IReadOnlyList<ServerDto>>([.. servers.List(viewer).Where(s => (lab is null || s.Lab == lab) && (owner is null || s.OwnerId == owner)).Take(limit)]);
+        return TypedResults.Ok(await store.ListAsync(lab, state, limit, viewer, cancellationToken, owner));
     }
 
-    private static async Task<Created<ServerDto>> StartAsync([FromBody] StartServerRequest request, ServerManager servers, CancellationToken cancellationToken)
+    private static async Task<Created<ServerDto>> StartAsync([FromBody] StartServerRequest request, HttpContext http, ServerManager servers, CancellationToken cancellationToken)
     {
-        var server = await servers.StartAsync(request, cancellationToken);
+        var server = await servers.StartAsync(request, Viewer.Of(http.User), cancellationToken);
         return TypedResults.Created($"/api/servers/{server.Id}", server);
     }
 
@@ -72,7 +75,7 @@ public static class ServersApi
 
     private static async Task<IResult> StreamAsync(Guid id, ServerStore store, HttpRequest request, CancellationToken cancellationToken, long afterSeq = 0)
     {
-        await store.GetAsync(id, cancellationToken); // 404 before the stream starts
+        await store.LoadAsync(id, cancellationToken); // 404 before the stream starts (access was checked by the group)
         // A reconnecting EventSource says where it was.
         if (long.TryParse(request.Headers["Last-Event-ID"], out var resumed))
             afterSeq = Math.Max(afterSeq, resumed);
@@ -87,7 +90,7 @@ public static class ServersApi
 
     private static async Task<Ok<object>> ReloadAsync(Guid id, ServerManager servers, ServerStore store, CancellationToken cancellationToken)
     {
-        var server = await store.GetAsync(id, cancellationToken);
+        var server = await store.LoadAsync(id, cancellationToken);
         if (!server.IsLive)
             throw ServerManager.NotRunning(server);
         return TypedResults.Ok<object>(new { message = servers.Reload(id) });

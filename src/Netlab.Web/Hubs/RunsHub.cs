@@ -50,7 +50,7 @@ public sealed class RunsHub(RunStore runs, ServerStore servers) : Hub
     {
         try
         {
-            await servers.GetAsync(id, Context.ConnectionAborted);
+            await servers.GetAsync(id, Viewer, Context.ConnectionAborted);
         }
         catch (Hosting.ProblemException e)
         {

@@ -16,9 +16,6 @@ namespace Netlab.Web.Servers;
 /// <summary>Body of POST /api/servers.</summary>
 public sealed record StartServerRequest(string? Lab, int Port, JsonElement? Options);
 
-/// <summary>Who started a server (filled in once the portal has accounts).</summary>
-public sealed record ServerOwner(string Id, string Name);
-
 /// <summary>
 /// A lab server as the API and the UI show it, running or stored. DroppedEvents: events it
 /// emitted that were not stored (over the per-server limit, or faster than they could be read).
@@ -57,6 +54,9 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     public event Action? ServersChanged;
 
     public IReadOnlyList<ServerDto> List() => [.. servers.Values.OrderBy(s => s.Entity.StartedAt).Select(s => s.ToDto())];
+
+    /// <summary>The running servers the viewer may see: their own, or everyone's for staff.</summary>
+    public IReadOnlyList<ServerDto> List(Accounts.Viewer viewer) => [.. List().Where(s => viewer.CanSee(s.OwnerId))];
 
     public ServerDto Get(Guid id) => Find(id).ToDto();
 
@@ -100,9 +100,14 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     public static string? PortProblem(int? port) =>
         port is >= 0 and <= 65535 ? null : $"port must be between 0 and 65535 (0 = any free port); got {port?.ToString() ?? "nothing"}.";
 
-    /// <param name="owner">Who starts it, stored with it; null where there are no accounts.</param>
-    public async Task<ServerDto> StartAsync(StartServerRequest request, CancellationToken cancellationToken, ServerOwner? owner = null)
+    /// <param name="owner">Who starts it: stored with it, and counted against their limit of running servers.</param>
+    public async Task<ServerDto> StartAsync(StartServerRequest request, Accounts.Viewer owner, CancellationToken cancellationToken)
     {
+        var limit = settings.CurrentValue.Limits.ServersPerUser;
+        if (servers.Values.Count(s => s.Entity.OwnerId == owner.Id) >= limit)
+            throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many servers",
+                $"You have {limit} lab servers running, the most one user may have at once. Stop one first.",
+                extensions: new Dictionary<string, object?> { ["limit"] = limit });
         var lab = LabCatalog.Find(request.Lab);
         var withServers = string.Join(", ", LabCatalog.All.Where(l => l.Server is not null).Select(l => l.Id));
         var kind = lab?.Server ?? throw ProblemException.BadRequest(request.Lab is null ? "lab is required."
@@ -144,8 +149,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         {
             Id = id,
             Lab = lab.Id,
-            OwnerId = owner?.Id,
-            OwnerName = owner?.Name,
+            OwnerId = owner.Id,
+            OwnerName = owner.Name,
             OptionsJson = redacted.GetRawText(),
             Address = server.LocalEndPoint?.Address.ToString() ?? "",
             Port = server.LocalEndPoint?.Port ?? 0,

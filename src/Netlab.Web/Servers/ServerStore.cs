@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Netlab.Data;
 using Netlab.Labs.Core;
+using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 
 namespace Netlab.Web.Servers;
@@ -30,14 +31,26 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
     /// <summary>How many stored events the <see cref="ServerEvents.Recent"/> view of a stopped server shows.</summary>
     private const int RecentStored = 500;
 
-    public async Task<ServerDto> GetAsync(Guid id, CancellationToken cancellationToken) =>
+    /// <summary>A server the viewer may see (their own, or any for staff); 404 for an unknown server and for someone else's.</summary>
+    public async Task<ServerDto> GetAsync(Guid id, Viewer viewer, CancellationToken cancellationToken)
+    {
+        var server = await LoadAsync(id, cancellationToken);
+        return viewer.CanSee(server.OwnerId) ? server : throw ProblemException.NotFound("server", id);
+    }
+
+    /// <summary>A server by id with no access check: for views of a server the page already got through <see cref="GetAsync"/>.</summary>
+    public async Task<ServerDto> LoadAsync(Guid id, CancellationToken cancellationToken) =>
         manager.TryGet(id) ?? await FindStoredAsync(id, cancellationToken) ?? throw ProblemException.NotFound("server", id);
 
-    /// <summary>Stored servers, newest first, running ones as they are now.</summary>
-    public async Task<IReadOnlyList<ServerDto>> ListAsync(string? lab, ServerStatus? state, int limit, CancellationToken cancellationToken)
+    /// <summary>Stored servers the viewer may see, newest first, running ones as they are now.</summary>
+    public async Task<IReadOnlyList<ServerDto>> ListAsync(string? lab, ServerStatus? state, int limit, Viewer viewer, CancellationToken cancellationToken, string? owner = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Servers.AsNoTracking();
+        if (!viewer.IsStaff)
+            query = query.Where(s => s.OwnerId == viewer.Id);
+        if (owner is { Length: > 0 })
+            query = query.Where(s => s.OwnerId == owner);
         if (!string.IsNullOrEmpty(lab))
             query = query.Where(s => s.Lab == lab);
         if (state is { } st)
@@ -95,7 +108,7 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
             // Stopped: the record's end is written after the pump stored everything.
             if (which == ServerEvents.Recent)
             {
-                var total = (await GetAsync(id, cancellationToken)).EventCount;
+                var total = (await LoadAsync(id, cancellationToken)).EventCount;
                 afterSeq = Math.Max(afterSeq, total - RecentStored);
             }
             await foreach (var e in StoredAsync(id, afterSeq, long.MaxValue, cancellationToken))

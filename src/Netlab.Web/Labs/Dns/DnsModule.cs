@@ -20,7 +20,7 @@ public sealed class DnsModule : ILabModule
 
     public void MapEndpoints(IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/servers/{id:guid}").WithTags("DNS zone");
+        var api = app.MapServerGroup("DNS zone");
         api.MapGet("/zone", (Guid id, ServerManager servers) => TypedResults.Text(Guarded(() => DnsServer(servers, id).ZoneText()), "text/plain; charset=utf-8"))
             .WithSummary("The zone file a DNS server answers from (its own copy of the shared zone).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);

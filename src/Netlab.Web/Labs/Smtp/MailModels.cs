@@ -47,10 +47,9 @@ public static class MailViews
             case not null:
                 throw NotSmtp(id, servers.Get(id).Lab);
         }
-        var known = servers.Get(id); // 404 when unknown
-        if (known.Lab != SmtpLab.Definition.Id)
-            throw NotSmtp(id, known.Lab);
-        return SmtpMailbox.OpenDirectory(Netlab.Labs.Smtp.SmtpServer.MailboxDirectory(servers.StorageDirectory(id)));
+        // Stopped (the route's access check found its record): only an SMTP server leaves a mailbox folder.
+        var folder = Netlab.Labs.Smtp.SmtpServer.MailboxDirectory(servers.StorageDirectory(id));
+        return Directory.Exists(folder) ? SmtpMailbox.OpenDirectory(folder) : throw ProblemException.NotFound("mailbox of server", id);
     }
 
     /// <summary>The running SMTP server behind an id (fault injection needs it), or a 404/400 that says what is wrong.</summary>

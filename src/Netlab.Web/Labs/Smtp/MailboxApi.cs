@@ -12,7 +12,7 @@ public static class MailboxApi
 {
     public static RouteGroupBuilder MapMailboxApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/servers/{id:guid}").WithTags("SMTP mailbox");
+        var api = app.MapServerGroup("SMTP mailbox");
         // The mailbox is read through MailViews.Mailbox: the running server's, or the files it left
         // in its storage directory once stopped.
         api.MapGet("/mailbox", (Guid id, string? q, ServerManager servers) => TypedResults.Ok(MailViews.List(servers.Mailbox(id), q)))
