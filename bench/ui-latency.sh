@@ -15,7 +15,9 @@ trap 'kill "${portal:-}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 dotnet build src/Netlab.Web -c Release -v q -nologo >&2
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 progress "portal on 127.0.0.1:$port"
-Netlab__DataDirectory="$tmp/data" dotnet run --project src/Netlab.Web -c Release --no-build --urls "http://127.0.0.1:$port" >"$tmp/portal.log" 2>&1 &
+export NETLAB_EMAIL=bench@netlab.test NETLAB_PASSWORD="bench-$RANDOM-$RANDOM" NETLAB_KEY="nlk_bench_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+Netlab__DataDirectory="$tmp/data" Netlab__Bootstrap__AdminEmail="$NETLAB_EMAIL" Netlab__Bootstrap__AdminPassword="$NETLAB_PASSWORD" \
+Netlab__Bootstrap__AdminApiKey="$NETLAB_KEY" dotnet run --project src/Netlab.Web -c Release --no-build --urls "http://127.0.0.1:$port" >"$tmp/portal.log" 2>&1 &
 portal=$!
 for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.5; done
 node bench/ui/first-row.js "http://127.0.0.1:$port" "$ROUNDS"

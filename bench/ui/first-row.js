@@ -6,9 +6,17 @@ const { chromium } = require('playwright-core');
   const base = process.argv[2], rounds = +(process.argv[3] || 21);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-background-networking','--no-first-run'] });
   const page = await (await browser.newContext()).newPage();
+  // The portal was started with a bootstrap administrator (bench/ui-latency.sh): its key for the
+  // API, its password for the sign-in page, as a person signs in.
+  const key = { 'X-Api-Key': process.env.NETLAB_KEY };
   // A clean start: no server left over from an earlier measurement.
-  const servers = await (await fetch(base + '/api/servers')).json();
-  for (const s of servers) await fetch(base + '/api/servers/' + s.id, { method: 'DELETE' });
+  const servers = await (await fetch(base + '/api/servers', { headers: key })).json();
+  for (const s of servers) await fetch(base + '/api/servers/' + s.id, { method: 'DELETE', headers: key });
+  await page.goto(base + '/account/login');
+  await page.getByTestId('login-email').fill(process.env.NETLAB_EMAIL);
+  await page.getByTestId('login-password').fill(process.env.NETLAB_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('user-button').waitFor();
   await page.goto(base + '/labs/udp-ping');
   const loss = page.locator('input[data-testid=server-lossRate]'); await loss.fill('0'); await loss.press('Tab');
   await page.getByTestId('server-start').click();
