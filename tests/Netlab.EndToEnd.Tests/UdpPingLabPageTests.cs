@@ -96,4 +96,32 @@ public class UdpPingLabPageTests(PortalFixture fixture) : BrowserTest(fixture)
         await Expect(row).ToHaveCountAsync(1);
         await Expect(row).ToContainTextAsync("100% packet loss");
     }
+
+    [Fact]
+    public async Task A_long_runs_chart_shows_which_stretch_the_tables_page_holds_and_a_click_turns_the_page()
+    {
+        var server = await (await Api.PostAsJsonAsync("/api/servers", new { lab = "udp-ping", port = 0, options = new { lossRate = 0.1, seed = 3 } }))
+            .Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+        var run = await (await Api.PostAsJsonAsync("/api/runs", new { probe = "udp-ping", target = new { host = "127.0.0.1", port = (int)server!["port"]! },
+            options = new { count = 130, intervalMs = 0, timeoutMs = 50 } })).Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+
+        await Page.GotoAsync($"/runs/{run!["id"]}");
+        await Expect(Page.GetByTestId("ping-summary")).ToContainTextAsync("130 packets transmitted");
+        var firstSeq = Page.GetByTestId("ping-row").First.Locator("td").First;
+        await Expect(firstSeq).ToHaveTextAsync("1");
+        // Three pages of 50: the chart marks the first one and offers the other two.
+        await Expect(Page.GetByTestId("chart-window")).ToHaveCountAsync(1);
+        await Expect(Page.GetByTestId("chart-page")).ToHaveCountAsync(2);
+        await Expect(Page.GetByTestId("chart-window").Locator("title")).ToHaveTextAsync(new Regex(@"^seq 1–\d+: page 1 of the table$"));
+
+        var last = Page.GetByTestId("chart-page").Last;
+        var stretch = Regex.Match((await last.Locator("title").TextContentAsync())!, @"^seq (\d+)–(\d+): page 3 of the table$");
+        Assert.True(stretch.Success, await last.Locator("title").TextContentAsync());
+        await last.DispatchEventAsync("click");
+        await Expect(Page.GetByTestId("chart-window").Locator("title")).ToHaveTextAsync(stretch.Value);
+        // The table turned to that page: its rows are the pings of that stretch.
+        await Expect(Page.Locator(".mud-pagination .mud-pagination-item-selected")).ToHaveTextAsync("3");
+        var seqs = await Page.GetByTestId("ping-row").Locator("td:first-child").AllTextContentsAsync();
+        Assert.All(seqs, seq => Assert.InRange(int.Parse(seq), int.Parse(stretch.Groups[1].Value), int.Parse(stretch.Groups[2].Value)));
+    }
 }

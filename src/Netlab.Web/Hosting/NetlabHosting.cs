@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using Netlab.Labs.Core;
 using Netlab.Web.Accounts;
 using Netlab.Web.Api;
 using Netlab.Web.Components;
+using Netlab.Web.Components.Shared;
 using Netlab.Web.Data;
 using Netlab.Web.Hubs;
 using Netlab.Web.Labs;
@@ -40,6 +42,8 @@ public static class NetlabHosting
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
         services.AddHostedService<DatabaseStartup>();
+        // Sign-in cookies and protected browser storage stay valid across restarts (and in a container, on its volume).
+        services.AddDataProtection().SetApplicationName("Netlab").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         services.AddNetlabAccounts();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventPump>();
@@ -82,6 +86,7 @@ public static class NetlabHosting
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<FormMemory>();
         return builder;
     }
 
