@@ -66,11 +66,17 @@ public class ReconnectTests(ChromiumFixture chromium) : IAsyncLifetime
             await Chromium.SignInAsync(page, new Uri(url), TestAccounts.AdminEmail, TestAccounts.AdminPassword);
             await page.GotoAsync($"{url}/labs/udp-ping");
             await Expect(page.GetByTestId("server-start")).ToBeVisibleAsync();
-            // What the student typed before the portal went away.
-            await lossRate.FillAsync("0.55");
-            await lossRate.PressAsync("Tab");
-            await count.FillAsync("7");
-            await count.PressAsync("Tab");
+            // What the student typed before the portal went away (each change is kept in the tab's
+            // session storage as it is made; wait for that, as the kill must come after it).
+            async Task TypeAsync(ILocator field, string value, string form)
+            {
+                var before = await page.EvaluateAsync<string?>("key => sessionStorage.getItem(key)", form);
+                await field.FillAsync(value);
+                await field.PressAsync("Tab");
+                await page.WaitForFunctionAsync("([key, before]) => sessionStorage.getItem(key) !== before", new[] { form, before });
+            }
+            await TypeAsync(lossRate, "0.55", "netlab-form:server:udp-ping");
+            await TypeAsync(count, "7", "netlab-form:probe:udp-ping");
             await Expect(page.GetByTestId("probe-run")).ToBeEnabledAsync();
             await portal.KillAsync();
         }
