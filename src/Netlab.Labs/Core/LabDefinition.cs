@@ -72,9 +72,13 @@ public sealed record ProbeKind(string Id, string Title, Type OptionsType, Func<o
 }
 
 /// <summary>One option as a form or a script sees it: name, type, default, range, meaning.</summary>
-/// <remarks>Format refines a string for forms: "multiline", "password" (never stored or shown back), "upload" (a file as a data URL).</remarks>
+/// <remarks>Format refines a string for forms: "multiline", "password" (never stored or shown back), "upload" (a file as a data URL),
+/// "accounts" (user:password pairs; stored and shown with the passwords masked).</remarks>
 public sealed record OptionField(string Name, string Type, object? Default, double? Min, double? Max, IReadOnlyList<string>? Values, string? Description, string? Format = null)
 {
+    /// <summary>The custom [DataType] of an option holding user:password pairs (server accounts).</summary>
+    public const string AccountsFormat = "Accounts";
+
     /// <summary>How a form labels it, from [Display(Name = "STARTTLS")]; null = the name in words.</summary>
     public string? Label { get; init; }
 
@@ -101,11 +105,12 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
                     range is null ? null : Convert.ToDouble(range.Maximum, System.Globalization.CultureInfo.InvariantCulture),
                     type.IsEnum ? Enum.GetNames(type) : null,
                     p.GetCustomAttribute<DescriptionAttribute>()?.Description,
-                    p.GetCustomAttribute<DataTypeAttribute>()?.DataType switch
+                    p.GetCustomAttribute<DataTypeAttribute>() switch
                     {
-                        DataType.MultilineText => "multiline",
-                        DataType.Password => "password",
-                        DataType.Upload => "upload",
+                        { DataType: DataType.MultilineText } => "multiline",
+                        { DataType: DataType.Password } => "password",
+                        { DataType: DataType.Upload } => "upload",
+                        { CustomDataType: AccountsFormat } => "accounts",
                         _ => null,
                     })
                 {
@@ -143,6 +148,9 @@ public sealed record OptionField(string Name, string Type, object? Default, doub
             var value = node[field.Name]!.GetValue<string>();
             if (field.Format == "password")
                 node[field.Name] = "****";
+            else if (field.Format == "accounts")
+                node[field.Name] = string.Join(",", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(pair => pair.Split(':', 2)[0] + ":****"));
             else if (field.Format == "upload")
                 node[field.Name] = DataUrl.Describe(value);
         }

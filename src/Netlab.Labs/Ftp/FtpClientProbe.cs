@@ -18,7 +18,7 @@ public sealed record FtpClientProbeOptions
     [Required, StringLength(100), Description("The user to log in as.")]
     public string User { get; init; } = "anonymous";
 
-    [StringLength(200), Description("The password (any for anonymous).")]
+    [StringLength(200), DataType(DataType.Password), Description("The password (any for anonymous); never stored.")]
     public string Password { get; init; } = "netlab@";
 
     [Display(Name = "Timeout (ms)", GroupName = "Advanced")]

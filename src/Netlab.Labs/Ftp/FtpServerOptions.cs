@@ -13,6 +13,7 @@ public sealed record FtpServerOptions : IValidatableObject
     [Description("Let anyone log in as anonymous (or ftp) with any password.")]
     public bool AllowAnonymous { get; init; } = true;
 
+    [DataType(Core.OptionField.AccountsFormat)] // passwords masked wherever the options are stored or shown
     [StringLength(2000), Description("Accounts besides anonymous, as user:password pairs separated by commas, e.g. alice:secret,bob:hunter2.")]
     public string Accounts { get; init; } = "";
 

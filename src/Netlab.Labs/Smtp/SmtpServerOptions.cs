@@ -62,6 +62,7 @@ public sealed record SmtpServerOptions : IValidatableObject
     public bool AcceptAnyLogin { get; init; } = true;
 
     [Display(Name = "Accounts", GroupName = "Advanced")]
+    [DataType(Core.OptionField.AccountsFormat)] // passwords masked wherever the options are stored or shown
     [StringLength(4000), Description("Accounts for AUTH as user:password pairs separated by commas, e.g. student:secret,alice:wonderland.")]
     public string Accounts { get; init; } = "student:netlab";
 
