@@ -160,6 +160,40 @@ public class BadInputTests(SharedPortal portal) : PortalTest(portal)
     }
 
     [Theory]
+    [InlineData("127.0.0.1\u0000.evil.example")]
+    [InlineData("localhost\r\nX-Injected: 1")]
+    [InlineData("local host")]
+    [InlineData("exa_mple..com")]
+    public async Task A_target_host_with_control_characters_or_not_a_host_name_is_400(string host)
+    {
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
+            new { probe = "http-get", target = new { host, port = 80 } }), HttpStatusCode.BadRequest);
+        Assert.Contains("target.host must be a host name or an IP address", (string)problem["errors"]!["target.host"]![0]!);
+        await AssertNothingChangedAsync();
+    }
+
+    [Fact]
+    public async Task A_name_that_is_not_listed_is_refused_without_resolving_it_or_telling_its_address()
+    {
+        // localhost resolves here (loopback is allowed); any other name is refused before a DNS query.
+        var problem = await ProblemAsync(await Client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host = "netlab-test-name-that-must-not-be-resolved.example", port = 12000 } }), HttpStatusCode.Forbidden);
+        Assert.Null(problem["address"]);
+        Assert.Contains("; netlab-test-name-that-must-not-be-resolved.example is not one of them.", (string)problem["detail"]!);
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsJsonAsync("/api/runs",
+            new { probe = "udp-ping", target = new { host = "localhost", port = 9 }, options = new { count = 1, timeoutMs = 50 } })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_request_for_another_host_name_is_refused_so_a_dns_rebinding_page_cannot_reach_the_portal()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Host = "rebound.evil.example";
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(70000)]
     public async Task Target_port_out_of_range(int port)

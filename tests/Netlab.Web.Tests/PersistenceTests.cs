@@ -159,4 +159,20 @@ public class PersistenceTests
             Assert.StartsWith("message number ", message.Text);
         }
     }
+
+    [Fact]
+    public async Task A_second_portal_on_the_same_data_folder_refuses_to_start_and_says_why()
+    {
+        var dataDirectory = NetlabFactory.NewDataDirectory();
+        await using var first = await PortalProcess.StartAsync(dataDirectory);
+        using var client = first.CreateClient();
+        var server = await client.StartServerAsync();
+        var run = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 100 }))["id"]!;
+
+        var refused = await Assert.ThrowsAsync<PortalExitedException>(() => PortalProcess.StartAsync(dataDirectory));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("Another Netlab portal is using the data folder", refused.Output);
+        // The first portal's run was not taken for a crash's leftover.
+        Assert.Equal("Running", (string)(await client.GetJsonAsync($"/api/runs/{run}"))["status"]!);
+    }
 }

@@ -49,7 +49,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
             foreach (var (name, value) in TestAccounts.Environment)
                 info.Environment[name] = value;
         var process = Process.Start(info)!;
-        process.ErrorDataReceived += (_, _) => { };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 200) errors.Enqueue(line); };
         process.BeginErrorReadLine();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -65,7 +66,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
                 return new PortalProcess(process, new Uri(match.Groups[1].Value));
             }
         }
-        throw new InvalidOperationException("The portal exited before listening:\n" + string.Join("\n", output));
+        await process.WaitForExitAsync(timeout.Token);
+        throw new PortalExitedException(process.ExitCode, string.Join("\n", output.Concat(errors)));
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as when the machine or the process dies.</summary>
@@ -84,4 +86,11 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex ListeningLine();
+}
+
+/// <summary>The portal process ended before it listened: its exit code and what it printed.</summary>
+public sealed class PortalExitedException(int exitCode, string output) : Exception($"The portal exited with {exitCode} before listening:\n{output}")
+{
+    public int ExitCode { get; } = exitCode;
+    public string Output { get; } = output;
 }

@@ -7,10 +7,13 @@ namespace Netlab.Web.Data;
 /// Creates and migrates the SQLite database before the portal serves anything, then marks the
 /// runs and servers a killed process left running as Interrupted (their events written so far are kept).
 /// </summary>
-public sealed class DatabaseStartup(IDbContextFactory<NetlabDbContext> contexts, ILogger<DatabaseStartup> logger) : IHostedService
+public sealed class DatabaseStartup(DataDirectoryLock dataLock, IDbContextFactory<NetlabDbContext> contexts, ILogger<DatabaseStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Only this process uses the folder (the lock is held for its life), so runs and servers
+        // left "Running" are a dead process's, not a live neighbour's.
+        GC.KeepAlive(dataLock);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         // WAL: the UI and the API read while runs write.

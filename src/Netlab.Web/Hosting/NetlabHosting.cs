@@ -34,7 +34,16 @@ public static class NetlabHosting
             .ValidateOnStart();
 
         var dataDirectory = Path.GetFullPath(section.Get<NetlabOptions>()?.DataDirectory ?? new NetlabOptions().DataDirectory, builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupProblemException($"The data folder {dataDirectory} cannot be created: {e.Message} Set Netlab:DataDirectory to a folder the portal may write.", e);
+        }
+        // Taken before anything reads the database (DatabaseStartup depends on it), released on shutdown.
+        services.AddSingleton(_ => DataDirectoryLock.Acquire(dataDirectory));
         services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
             $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
             sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));

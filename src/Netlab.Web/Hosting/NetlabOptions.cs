@@ -51,8 +51,8 @@ public sealed class NetlabOptions
     {
         /// <summary>
         /// Hosts probes may target: "loopback" (127.0.0.0/8 and ::1), an IP address, a CIDR block
-        /// such as 10.0.0.0/8, or a host name (allowed when it resolves only to allowed addresses
-        /// or is listed by name).
+        /// such as 10.0.0.0/8, or a host name. A name typed by a user is resolved only when it is
+        /// listed here (or is localhost), so no DNS query leaves the machine for a refused name.
         /// </summary>
         public List<string> AllowedHosts { get; set; } = ["loopback"];
     }
