@@ -20,7 +20,8 @@ public static class RunsApi
             .WithSummary("Starts a probe run in the background; follow it with /events/stream or the /hubs/runs hub.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListAsync)
             .WithSummary("Your runs (everyone's for instructors and admins, with the owner), newest first, optionally filtered by lab, status and (staff) owner id.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -41,6 +42,14 @@ public static class RunsApi
         api.MapPost("/{id:guid}/resume", (Guid id, HttpContext http, RunCoordinator coordinator, RunStore store, CancellationToken ct) => PauseAsync(id, false, Viewer.Of(http.User), coordinator, store, ct))
             .WithSummary("Resumes a paused run.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapDelete("/{id:guid}", async Task<NoContent> (Guid id, HttpContext http, RunStore store, CancellationToken ct) =>
+            {
+                await store.DeleteAsync(id, Viewer.Of(http.User), ct);
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Deletes a finished run and its events (yours, or anyone's for staff). 409 while it runs.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id:guid}/cancel", CancelAsync)
             .WithSummary("Cancels a running run. 409 when it is not running.")
             .ProducesProblem(StatusCodes.Status404NotFound)

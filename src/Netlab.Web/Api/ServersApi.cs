@@ -22,7 +22,8 @@ public static class ServersApi
             .WithSummary("Starts a lab server. Port 0 picks a free port; the bound port is in the response. 429 past your limit of running servers.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/{id:guid}", (Guid id, HttpContext http, ServerStore store, CancellationToken ct) => store.GetAsync(id, Viewer.Of(http.User), ct))
             .WithSummary("One lab server, running or stored: state (Running, Faulted with its reason, Stopped, Interrupted), port, stoppedAt.")
             .Produces<ServerDto>()

@@ -45,6 +45,12 @@ public sealed class NetlabOptions
         public int RunningProbesPerUser { get; set; } = 10;
         /// <summary>FTP consoles open at once per user.</summary>
         public int ConsolesPerUser { get; set; } = 3;
+
+        /// <summary>Lab servers running at once in the whole portal (each holds sockets and a task; 200 students x 5 fit).</summary>
+        public int Servers { get; set; } = 1000;
+
+        /// <summary>Probe runs in progress at once in the whole portal.</summary>
+        public int RunningProbes { get; set; } = 2000;
     }
 
     public sealed class ProbeSettings

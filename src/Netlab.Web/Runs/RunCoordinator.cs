@@ -40,6 +40,10 @@ public sealed class RunCoordinator(
 
     public async Task<RunDto> StartAsync(StartRunRequest request, Viewer owner, CancellationToken cancellationToken)
     {
+        if (active.Count >= settings.CurrentValue.Limits.RunningProbes)
+            throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Portal full",
+                $"The portal has {settings.CurrentValue.Limits.RunningProbes} runs in progress, its limit (Netlab:Limits:RunningProbes). Try again when some have ended.",
+                extensions: new Dictionary<string, object?> { ["limit"] = settings.CurrentValue.Limits.RunningProbes });
         var limit = settings.CurrentValue.Limits.RunningProbesPerUser;
         if (active.Values.Count(r => r.Entity.OwnerId == owner.Id) >= limit)
             throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many runs",

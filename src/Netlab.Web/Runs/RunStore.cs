@@ -77,6 +77,17 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         return RunDto.From(run);
     }
 
+    /// <summary>Deletes a finished run and its events (its owner or staff); 404 for someone else's, 409 while it runs.</summary>
+    public async Task DeleteAsync(Guid id, Viewer viewer, CancellationToken cancellationToken)
+    {
+        var run = await GetAsync(id, viewer, cancellationToken);
+        if (run.Status == RunStatus.Running || coordinator.FindLive(id) is not null)
+            throw new ProblemException(StatusCodes.Status409Conflict, "Run in progress", $"Run {id} is still running; cancel it first.");
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.RunEvents.Where(e => e.RunId == id).ExecuteDeleteAsync(cancellationToken);
+        await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
+    }
+
     private static IQueryable<RunEntity> Visible(IQueryable<RunEntity> runs, Viewer viewer) =>
         viewer.IsStaff ? runs : runs.Where(r => r.OwnerId == viewer.Id);
 

@@ -103,6 +103,10 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     /// <param name="owner">Who starts it: stored with it, and counted against their limit of running servers.</param>
     public async Task<ServerDto> StartAsync(StartServerRequest request, Accounts.Viewer owner, CancellationToken cancellationToken)
     {
+        if (servers.Count >= settings.CurrentValue.Limits.Servers)
+            throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Portal full",
+                $"The portal runs {settings.CurrentValue.Limits.Servers} lab servers, its limit (Netlab:Limits:Servers). Try again when some have stopped.",
+                extensions: new Dictionary<string, object?> { ["limit"] = settings.CurrentValue.Limits.Servers });
         var limit = settings.CurrentValue.Limits.ServersPerUser;
         if (servers.Values.Count(s => s.Entity.OwnerId == owner.Id) >= limit)
             throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many servers",
