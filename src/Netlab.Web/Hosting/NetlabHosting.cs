@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -90,7 +91,8 @@ public static class NetlabHosting
             });
             o.AddSecurityRequirement(document => new() { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(ApiKeyHandler.SchemeName, document)] = [] });
         });
-        services.AddSignalR().AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
+        services.AddSingleton<HubErrors>();
+        services.AddSignalR(o => o.AddFilter<HubErrors>()).AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
         services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
