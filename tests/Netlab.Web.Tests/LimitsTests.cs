@@ -14,6 +14,7 @@ public sealed class LimitsTests : IAsyncLifetime
         {
             builder.UseSetting("Netlab:Limits:Servers", "2");
             builder.UseSetting("Netlab:Limits:RunningProbes", "1");
+            builder.UseSetting("Netlab:Limits:EventsPerRun", "50");
         },
     };
 
@@ -57,5 +58,19 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await student.DeleteAsync($"/api/runs/{running}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/runs/{running}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/runs/{running}/events")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_run_that_emits_more_events_than_one_run_may_store_is_stopped_and_failed_with_the_reason()
+    {
+        var admin = portal.CreateClient();
+        var server = await admin.StartServerAsync();
+        // 1,000 pings with no wait: far more than the 50 events this portal lets a run store.
+        var id = (string)(await admin.StartRunAsync((int)server["port"]!, new { count = 1000, intervalMs = 0 }))["id"]!;
+        var run = await admin.WaitForRunAsync(id);
+        Assert.Equal("Failed", (string)run["status"]!);
+        Assert.Contains("more than 50 events", (string)run["error"]!);
+        Assert.Equal(50, (int)run["eventCount"]!);
+        Assert.Equal(Enumerable.Range(1, 50).Select(i => (long)i), (await admin.EventsAsync(id)).Select(e => (long)e!["seq"]!));
     }
 }

@@ -113,7 +113,9 @@ public sealed class FtpClientConnection : IAsyncDisposable
     /// command, moves the bytes (from upload or into download), and reads the final reply. A
     /// refusal at any step comes back as that reply, not as an exception.
     /// </summary>
-    public async Task<FtpDataResult> TransferAsync(string command, FtpTransferDirection direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken)
+    /// <param name="limit">The most bytes a download may bring: a hostile server must not fill the portal's memory or disk.</param>
+    public async Task<FtpDataResult> TransferAsync(string command, FtpTransferDirection direction, string path, Stream? upload, Stream? download, CancellationToken cancellationToken,
+        long limit = long.MaxValue)
     {
         var started = Stopwatch.GetTimestamp();
         var count = new FtpByteCount();
@@ -132,7 +134,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
             if (upload is not null)
                 await FtpDataStreams.SendAsync(socket, upload, timeoutMs, count, cancellationToken);
             else
-                await FtpDataStreams.ReceiveAsync(socket, download!, long.MaxValue, timeoutMs, count, cancellationToken);
+                await FtpDataStreams.ReceiveAsync(socket, download!, limit, timeoutMs, count, cancellationToken);
             socket.Dispose();
             reply = await ReadReplyAsync(cancellationToken);
             completed = reply.IsSuccess;
@@ -148,6 +150,12 @@ public sealed class FtpClientConnection : IAsyncDisposable
         catch (Exception e) when (e is SocketException or FtpDataTimeoutException or IOException)
         {
             error = $"data connection failed: {e.Message}";
+            throw new FtpProtocolException(error);
+        }
+        catch (FtpLimitException e)
+        {
+            // Stop reading (closing the data connection) and say so; the control connection stays usable.
+            error = $"the server sent {e.Message}, this client's limit for a {(direction == FtpTransferDirection.Listing ? "listing" : "download")}; stopped";
             throw new FtpProtocolException(error);
         }
         finally

@@ -24,6 +24,14 @@ public sealed record FtpClientProbeOptions
     [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(100, 120_000), Description("How long each reply, connection or stalled transfer may take, in ms.")]
     public int TimeoutMs { get; init; } = 10_000;
+
+    [Display(Name = "Largest listing (bytes)", GroupName = "Advanced")]
+    [Range(1024, 64 * 1024 * 1024), Description("A directory listing longer than this ends the run as Failed: a hostile server cannot flood the portal.")]
+    public int MaxListingBytes { get; init; } = 1024 * 1024;
+
+    [Display(Name = "Largest download (bytes)", GroupName = "Advanced")]
+    [Range(1024, 1024 * 1024 * 1024), Description("A get bigger than this is stopped and its partial file deleted.")]
+    public int MaxDownloadBytes { get; init; } = 64 * 1024 * 1024;
 }
 
 /// <summary>
@@ -48,6 +56,8 @@ public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratc
                 User = options.User,
                 Password = options.Password,
                 AllowAddress = a => a.Equals(target.Address),
+                MaxListingBytes = options.MaxListingBytes,
+                MaxDownloadBytes = options.MaxDownloadBytes,
             });
             async Task<FtpShellResult> Run(string shown, Func<Task<FtpShellResult>> command)
             {

@@ -21,6 +21,12 @@ public sealed record FtpShellOptions
 
     /// <summary>Which addresses connect may reach (the portal's allow-list); loopback only unless told.</summary>
     public Func<IPAddress, bool> AllowAddress { get; init; } = IPAddress.IsLoopback;
+
+    /// <summary>The most a directory listing may be (each line becomes an event): a real one is a few KB.</summary>
+    public long MaxListingBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The most one get may download into the scratch folder.</summary>
+    public long MaxDownloadBytes { get; init; } = 64L * 1024 * 1024;
 }
 
 /// <summary>What one shell command printed, whether it worked, and the server's reply code if one decided it.</summary>
@@ -214,7 +220,7 @@ public sealed class FtpShell : IAsyncDisposable
         if (connection is not { } c)
             return NotConnected();
         using var listing = new MemoryStream();
-        var result = await c.TransferAsync(dir is null ? "LIST" : $"LIST {dir}", FtpTransferDirection.Listing, dir ?? ".", null, listing, cancellationToken);
+        var result = await c.TransferAsync(dir is null ? "LIST" : $"LIST {dir}", FtpTransferDirection.Listing, dir ?? ".", null, listing, cancellationToken, options.MaxListingBytes);
         if (!result.Completed)
             return FromReply(result.Reply);
         BytesDownloaded += result.Bytes;
@@ -237,7 +243,7 @@ public sealed class FtpShell : IAsyncDisposable
         {
             FtpDataResult result;
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken);
+                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken, options.MaxDownloadBytes);
             if (!result.Completed)
                 return FromReply(result.Reply);
             File.Move(partial, full, overwrite: true);

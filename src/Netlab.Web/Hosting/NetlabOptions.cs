@@ -51,6 +51,9 @@ public sealed class NetlabOptions
 
         /// <summary>Probe runs in progress at once in the whole portal.</summary>
         public int RunningProbes { get; set; } = 2000;
+
+        /// <summary>Events one run may store; past it the run is stopped and Failed (a hostile peer cannot fill the disk).</summary>
+        public int EventsPerRun { get; set; } = 200_000;
     }
 
     public sealed class ProbeSettings

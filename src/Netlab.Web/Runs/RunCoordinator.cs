@@ -155,6 +155,13 @@ public sealed class RunCoordinator(
         {
             logger.LogError(e, "The event pump of run {RunId} failed", entity.Id);
         }
+        // Decided after the pump has seen every event: a probe may have finished before its excess was noticed.
+        if (run.OverLimit is { } limit)
+        {
+            entity.Status = RunStatus.Failed;
+            entity.Error = $"The run produced more than {limit} events, the most one run may store (Netlab:Limits:EventsPerRun); it was stopped " +
+                "and only the first ones kept. A peer that floods the probe (an endless listing, a chatty server) looks like this.";
+        }
         try
         {
             var (count, summary) = result;
@@ -183,25 +190,36 @@ public sealed class RunCoordinator(
     /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>
     private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
     {
-        var destination = new RunDestination(run, hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id)));
+        var destination = new RunDestination(run, hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id)), settings.CurrentValue.Limits.EventsPerRun);
         await pump.RunAsync(run.Events.Reader, destination);
         return (destination.Count, destination.Summary);
     }
 
     /// <summary>A run's rows are its RunEvents; live, its feed and its hub group get each event as stored.</summary>
-    private sealed class RunDestination(ActiveRun run, IClientProxy group) : IEventDestination
+    private sealed class RunDestination(ActiveRun run, IClientProxy group, int limit) : IEventDestination
     {
         public int Count { get; private set; }
         public Summary? Summary { get; private set; }
 
         public string Name => $"run {run.Entity.Id}";
 
-        public void Store(NetlabDbContext db, IReadOnlyList<StoredEvent> batch) =>
-            db.RunEvents.AddRange(batch.Select(e => new RunEventEntity { RunId = run.Entity.Id, Seq = e.Seq, Kind = e.Kind, Timestamp = e.Timestamp, Json = e.Json }));
+        // Events past the run's limit are neither stored nor published: the run is stopped for them (OverLimit).
+        private IReadOnlyList<StoredEvent> Kept(IReadOnlyList<StoredEvent> batch) =>
+            batch.Count <= limit - Count ? batch : [.. batch.Take(Math.Max(0, limit - Count))];
 
-        public async Task PublishAsync(IReadOnlyList<StoredEvent> batch)
+        public void Store(NetlabDbContext db, IReadOnlyList<StoredEvent> batch) =>
+            db.RunEvents.AddRange(Kept(batch).Select(e => new RunEventEntity { RunId = run.Entity.Id, Seq = e.Seq, Kind = e.Kind, Timestamp = e.Timestamp, Json = e.Json }));
+
+        public async Task PublishAsync(IReadOnlyList<StoredEvent> all)
         {
+            var batch = Kept(all);
             Count += batch.Count;
+            // Past the limit the probe is stopped: the store and the portal's memory stay bounded.
+            if (batch.Count < all.Count && run.OverLimit is null)
+            {
+                run.OverLimit = limit;
+                try { await run.Cancellation.CancelAsync(); } catch (ObjectDisposedException) { }
+            }
             Summary = batch.Select(e => e.Event).OfType<Summary>().LastOrDefault() ?? Summary;
             run.Feed.Publish([.. batch.Select(e => e.Event)]);
             // The stored JSON as is, so hub subscribers get exactly what the API returns.
@@ -222,5 +240,8 @@ public sealed class RunCoordinator(
     private sealed record ActiveRun(RunEntity Entity, IProbe Probe, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation)
     {
         public Task Completion { get; set; } = Task.CompletedTask;
+
+        /// <summary>Set when the run emitted more events than it may store: it is being stopped for that.</summary>
+        public int? OverLimit { get; set; }
     }
 }

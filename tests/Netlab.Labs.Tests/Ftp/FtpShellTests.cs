@@ -174,4 +174,30 @@ public sealed class FtpShellTests : IDisposable
             .RunAsync(server.Target, new ListSink(), CancellationToken.None));
         Assert.Contains("530", error.Message);
     }
+
+    [Fact]
+    public async Task A_listing_or_download_past_the_clients_limits_is_stopped_reported_and_leaves_no_partial_file()
+    {
+        await using var server = await RunningFtpServer.StartAsync(prepareRoot: root =>
+        {
+            for (var i = 0; i < 200; i++)
+                File.WriteAllText(Path.Combine(root, $"file-with-a-long-name-{i:D4}.txt"), "x");
+            File.WriteAllBytes(Path.Combine(root, "big.bin"), new byte[200_000]);
+        });
+        var events = new ListSink();
+        await using var shell = new FtpShell(scratch, events, new FtpShellOptions { TimeoutMs = 5000, MaxListingBytes = 4096, MaxDownloadBytes = 50_000 });
+        Assert.Equal("OK Connection established", await Run(shell, $"connect 127.0.0.1 {server.Port}"));
+
+        var listing = await shell.ExecuteAsync("ls", CancellationToken.None);
+        Assert.False(listing.Ok);
+        Assert.Contains("more than 4096 bytes, this client's limit for a listing", listing.Text);
+        // Not one event per line of a flood: the listing was never turned into lines.
+        Assert.DoesNotContain(events.Of<TranscriptLine>(), l => l.Text.Contains("file-with-a-long-name-0199"));
+
+        Assert.Equal("OK Connection established", await Run(shell, $"connect 127.0.0.1 {server.Port}"));
+        var get = await shell.ExecuteAsync("get big.bin", CancellationToken.None);
+        Assert.False(get.Ok);
+        Assert.Contains("more than 50000 bytes, this client's limit for a download", get.Text);
+        Assert.Empty(Directory.GetFiles(scratch, "big.bin*"));
+    }
 }
