@@ -43,7 +43,8 @@ public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
     {
         var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0 });
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
-        var port = (int)(await started.Content.ReadFromJsonAsync<JsonObject>())!["port"]!;
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var port = (int)server["port"]!;
 
         var console = await OpenConsoleAsync();
 
@@ -65,15 +66,10 @@ public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
         var name = $"api-{Guid.NewGuid():N}.txt";
         Assert.Equal(HttpStatusCode.NoContent, (await Client.PutAsync($"/api/ftp/consoles/{console}/files/{name}", new StringContent("uploaded by a script\n"))).StatusCode);
         Assert.StartsWith("OK Changed to", Text(await CommandAsync(console, "cd upload")));
-        try
-        {
-            Assert.StartsWith($"OK PUT: '{name}'", Text(await CommandAsync(console, $"put {name}")));
-            Assert.Equal("uploaded by a script\n", await File.ReadAllTextAsync(Path.Combine(ContentRoot, "ftp", "upload", name)));
-        }
-        finally
-        {
-            File.Delete(Path.Combine(ContentRoot, "ftp", "upload", name));
-        }
+        Assert.StartsWith($"OK PUT: '{name}'", Text(await CommandAsync(console, $"put {name}")));
+        // The upload is in the server's own copy under the data folder, never in the shared content (the source tree).
+        Assert.Equal("uploaded by a script\n", await File.ReadAllTextAsync(Path.Combine(Factory.DataDirectory, "servers", (string)server["id"]!, "files", "upload", name)));
+        Assert.False(File.Exists(Path.Combine(ContentRoot, "ftp", "upload", name)));
 
         // Both channels are in the transcript: PORT on control, the listing on data.
         var events = (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/events"))!;
@@ -115,5 +111,25 @@ public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
         Assert.Equal("Succeeded", (string)run["status"]!);
         Assert.Equal(0, (double)run["summary"]!["failed"]!);
         Assert.True((double)run["summary"]!["bytesDown"]! > 0);
+    }
+
+    [Fact]
+    public async Task Uploads_past_the_servers_quota_are_answered_552_and_leave_nothing_behind()
+    {
+        var started = await Client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0, options = new { quotaMegabytes = 1 } });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var upload = Path.Combine(Factory.DataDirectory, "servers", (string)server["id"]!, "files", "upload");
+        var console = await OpenConsoleAsync();
+        Assert.StartsWith("OK Connection established", Text(await CommandAsync(console, $"connect 127.0.0.1 {(int)server["port"]!}")));
+        Assert.StartsWith("OK Changed to", Text(await CommandAsync(console, "cd upload")));
+
+        var big = new byte[700_000];
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.PutAsync($"/api/ftp/consoles/{console}/files/a.bin", new ByteArrayContent(big))).StatusCode);
+        Assert.StartsWith("OK PUT: 'a.bin'", Text(await CommandAsync(console, "put a.bin")));
+        // A second one does not fit in the 1 MB left: 552, and no partial file stays.
+        Assert.StartsWith("552 ", Text(await CommandAsync(console, "put a.bin b.bin")));
+        Assert.Equal(["a.bin", "README"], Directory.GetFiles(upload).Select(Path.GetFileName).Order());
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/ftp/consoles/{console}")).StatusCode);
     }
 }

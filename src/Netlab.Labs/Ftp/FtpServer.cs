@@ -23,11 +23,39 @@ public sealed class FtpServer : TcpLabServer
             throw new LabException($"The FTP root \"{options.Root}\" is not a folder in the content root {content.RootPath}.");
         if (!FtpAccounts.TryParse(options.Accounts, out var accounts, out var error))
             throw new LabException(error);
+        // Served from the server's own copy when it has a storage folder (in the portal): uploads
+        // land there, never in the shared content (the source tree), and count against its quota.
+        if (server.StorageDirectory is { } storage)
+            root = CopyRoot(root, Path.Combine(storage, "files"));
         Files = new FtpFileSystem(new ContentRoot(root), options.UploadFolder, options.ReadOnly);
         context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time);
     }
 
     public FtpFileSystem Files { get; }
+
+    /// <summary>The most the shared root may hold to be copied for a server (the lab's is a few KB).</summary>
+    private const long MaxCopyBytes = 100L * 1024 * 1024;
+
+    /// <summary>Copies the shared root's regular files and folders (never links) into the server's folder.</summary>
+    private static string CopyRoot(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        long bytes = 0;
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, entry.FullName));
+            if (entry is DirectoryInfo)
+                Directory.CreateDirectory(target);
+            else if (entry is FileInfo { LinkTarget: null } file)
+            {
+                if ((bytes += file.Length) > MaxCopyBytes)
+                    throw new LabException($"The FTP root \"{from}\" holds more than {MaxCopyBytes / 1024 / 1024} MB; choose a smaller root folder.");
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                file.CopyTo(target, overwrite: true);
+            }
+        }
+        return to;
+    }
 
     protected override int MaxSessions => context.Options.MaxSessions;
 

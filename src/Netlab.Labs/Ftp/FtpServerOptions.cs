@@ -43,7 +43,11 @@ public sealed record FtpServerOptions : IValidatableObject
 
     [Display(Name = "Max upload (MB)", GroupName = "Advanced")]
     [Range(0, 1_000_000), Description("The largest file a client may upload, in MB (0 = no uploads).")]
-    public int MaxUploadMegabytes { get; init; } = 1024;
+    public int MaxUploadMegabytes { get; init; } = 64;
+
+    [Display(Name = "Quota (MB)", GroupName = "Advanced")]
+    [Range(1, 100_000), Description("The most all the server's files together may take, in MB; an upload past it is answered 552 and leaves nothing behind.")]
+    public int QuotaMegabytes { get; init; } = 100;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

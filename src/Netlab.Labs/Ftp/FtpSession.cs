@@ -454,7 +454,15 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         // Written beside the target and moved over it when complete: a broken upload leaves
         // nothing behind and never destroys the file it would have replaced.
         var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
-        var limit = (long)Options.MaxUploadMegabytes * 1024 * 1024;
+        // The file may be as large as the server takes, and as the room left in its quota
+        // (RFC 959 section 4.2: 552, "exceeded storage allocation").
+        var room = (long)Options.QuotaMegabytes * 1024 * 1024 - context.Files.UsedBytes();
+        if (room <= 0)
+        {
+            await ReplyAsync(552, $"Exceeded storage allocation: this server's files already take its quota of {Options.QuotaMegabytes} MB.", stopping);
+            return;
+        }
+        var limit = Math.Min((long)Options.MaxUploadMegabytes * 1024 * 1024, room);
         var completed = false;
         try
         {
@@ -561,7 +569,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
                 await ReplyAsync(226, "Abort successful.", stopping);
                 break;
             case Outcome.TooBig:
-                await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes.", stopping);
+                await ReplyAsync(552, "Exceeded storage allocation: the file is larger than this server takes (its upload limit or the room left in its quota).", stopping);
                 break;
             default:
                 await ReplyAsync(426, "Connection closed; transfer aborted.", stopping);
