@@ -24,6 +24,7 @@ public sealed class RunCoordinator(
     IHubContext<RunsHub> hub,
     Microsoft.Extensions.Options.IOptionsMonitor<NetlabOptions> settings,
     EventPump pump,
+    Servers.ServerStore servers,
     ILogger<RunCoordinator> logger) : IHostedService
 {
 
@@ -53,7 +54,8 @@ public sealed class RunCoordinator(
         if (request.Target is null)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
         var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken, kind.UsesPort);
-        var probe = kind.Create(options, environment);
+        // A client grader reads stored server sessions, only those its owner may see.
+        var probe = kind.Create(options, environment with { Sessions = new Servers.StoredServerSessions(servers, owner) });
 
         var entity = new RunEntity
         {
