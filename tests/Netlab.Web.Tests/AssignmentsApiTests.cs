@@ -153,6 +153,41 @@ public sealed class AssignmentsApiTests(SharedPortal portal) : PortalTest(portal
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/api/assignments/{closed["id"]}")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_client_assignment_grades_the_session_the_students_netlab_server_stored_and_only_the_students_own()
+    {
+        var (_, aliceKey) = await TestAccounts.CreateUserAsync(Client, "Student");
+        var (_, bobKey) = await TestAccounts.CreateUserAsync(Client, "Student");
+        using var alice = Client.As(aliceKey);
+        using var bob = Client.As(bobKey);
+        var assignment = (await (await Client.PostAsJsonAsync("/api/assignments", new
+        {
+            title = "Ping client " + Guid.NewGuid().ToString("N")[..6], lab = "udp-ping", grader = "udp-ping-client-grade", target = "student-client",
+            options = new { timeoutMs = 1000 }, serverOptions = new { lossRate = 0.3, seed = 3 }, points = 5, dueAt = DateTimeOffset.UtcNow.AddDays(1),
+        })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = (string)assignment["id"]!;
+
+        var started = await alice.PostAsync($"/api/assignments/{id}/servers", null);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var server = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        // Alice's "client" is the portal's own ping probe, which speaks the handout's format with a 1 s timeout.
+        var run = await alice.StartRunAsync((int)server["port"]!, new { count = 10, timeoutMs = 1000 });
+        await alice.WaitForRunAsync((string)run["id"]!);
+
+        // Bob cannot submit Alice's server as his.
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsJsonAsync($"/api/assignments/{id}/submissions", new { serverId = server["id"] })).StatusCode);
+        var submitted = await alice.PostAsJsonAsync($"/api/assignments/{id}/submissions", new { serverId = server["id"] });
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var graded = await GradedAsync(alice, (string)(await submitted.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        Assert.True((string)graded["status"]! == "Graded", graded.ToJsonString());
+        Assert.True(5.0 == (double)graded["score"]!, graded["checks"]!.ToJsonString());
+
+        // After the server stopped, a regrade reads the stored session.
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/servers/{server["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync($"/api/submissions/{graded["id"]}/regrade", null)).StatusCode);
+        Assert.Equal(5.0, (double)(await GradedAsync(alice, (string)graded["id"]!))["score"]!);
+    }
+
     private static Task<JsonObject> GradedAsync(HttpClient client, string submissionId) =>
         Eventually.UntilAsync(() => client.GetJsonAsync($"/api/submissions/{submissionId}"), s => (string)s["status"]! != "Grading",
             $"submission {submissionId} to be graded", TimeSpan.FromSeconds(60));
