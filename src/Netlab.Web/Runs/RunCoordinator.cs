@@ -25,6 +25,8 @@ public sealed class RunCoordinator(
     Microsoft.Extensions.Options.IOptionsMonitor<NetlabOptions> settings,
     EventPump pump,
     Servers.ServerStore servers,
+    Servers.ServerManager serverManager,
+    TimeProvider time,
     ILogger<RunCoordinator> logger) : IHostedService
 {
 
@@ -55,7 +57,7 @@ public sealed class RunCoordinator(
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
         var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken, kind.UsesPort);
         // A client grader reads stored server sessions, only those its owner may see.
-        var probe = kind.Create(options, environment with { Sessions = new Servers.StoredServerSessions(servers, owner) });
+        var probe = kind.Create(options, environment with { Sessions = new Servers.StoredServerSessions(servers, serverManager, owner, time) });
 
         var entity = new RunEntity
         {
