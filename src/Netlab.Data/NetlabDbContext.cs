@@ -10,6 +10,8 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
     public DbSet<ServerEntity> Servers => Set<ServerEntity>();
     public DbSet<ServerEventEntity> ServerEvents => Set<ServerEventEntity>();
+    public DbSet<AssignmentEntity> Assignments => Set<AssignmentEntity>();
+    public DbSet<SubmissionEntity> Submissions => Set<SubmissionEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -70,6 +72,34 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
             // Paging reads by (ServerId, Seq > after); the key is that index.
             e.HasKey(x => new { x.ServerId, x.Seq });
             e.Property(x => x.Kind).HasMaxLength(32);
+        });
+        modelBuilder.Entity<AssignmentEntity>(a =>
+        {
+            a.ToTable("Assignments");
+            a.HasKey(x => x.Id);
+            a.Property(x => x.Title).HasMaxLength(200);
+            a.Property(x => x.Lab).HasMaxLength(64);
+            a.Property(x => x.Grader).HasMaxLength(64);
+            a.Property(x => x.Target).HasConversion<string>().HasMaxLength(16);
+            a.Property(x => x.Counts).HasConversion<string>().HasMaxLength(8);
+            a.Property(x => x.Details).HasConversion<string>().HasMaxLength(8);
+            a.HasIndex(x => x.DueAt);
+            // An assignment's submissions go with it; their runs stay in the runs list.
+            a.HasMany<SubmissionEntity>().WithOne().HasForeignKey(s => s.AssignmentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SubmissionEntity>(s =>
+        {
+            s.ToTable("Submissions");
+            s.HasKey(x => x.Id);
+            // No foreign key to the user: grades outlive a deleted account, with the name kept.
+            s.Property(x => x.StudentId).HasMaxLength(64);
+            s.Property(x => x.StudentName).HasMaxLength(200);
+            s.Property(x => x.StudentEmail).HasMaxLength(256);
+            s.Property(x => x.TargetHost).HasMaxLength(255);
+            s.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            s.Property(x => x.OverrideBy).HasMaxLength(200);
+            s.HasIndex(x => new { x.AssignmentId, x.StudentId });
+            s.HasIndex(x => x.RunId);
         });
     }
 }

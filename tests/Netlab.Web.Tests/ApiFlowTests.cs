@@ -14,8 +14,9 @@ public class ApiFlowTests(SharedPortal portal) : PortalTest(portal)
         var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var lab = labs.Single(l => (string)l!["id"]! == "udp-ping")!;
         Assert.Equal("udp-ping", (string)lab["server"]!["kind"]!);
-        var probe = Assert.Single(lab["probes"]!.AsArray())!;
-        Assert.Equal("udp-ping", (string)probe["kind"]!);
+        // The ping client, then the lab's graders (server and client).
+        Assert.Equal(["udp-ping", "udp-ping-grade", "udp-ping-client-grade"], lab["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
+        var probe = lab["probes"]![0]!;
         var lossRate = lab["server"]!["options"]!.AsArray().Single(o => (string)o!["name"]! == "lossRate")!;
         Assert.Equal(0.3, (double)lossRate["default"]!);
         Assert.Equal(1.0, (double)lossRate["max"]!);

@@ -38,6 +38,9 @@ public sealed class EventStream : IEventSink
     /// <summary>Events a bounded stream had to drop because its reader fell behind.</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
+    /// <summary>The sequence number of the last event written (so a reader can tell when it has caught up).</summary>
+    public long LastSeq => Interlocked.Read(ref seq);
+
     public void Emit(LabEvent e)
     {
         // Stamp and write under one lock so sequence numbers reach the reader in order.

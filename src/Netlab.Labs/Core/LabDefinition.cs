@@ -36,6 +36,9 @@ public sealed record LabEnvironment(string ContentRoot)
     /// <summary>The servers running in this process, when there is a portal around the probe.</summary>
     public ILabServerDirectory? Servers { get; init; }
 
+    /// <summary>Stored server sessions the run's owner may read (client graders); null outside a portal run.</summary>
+    public IServerSessions? Sessions { get; init; }
+
     /// <summary>Where servers keep what outlives a restart (e.g. the SMTP server's generated certificate); null = nowhere.</summary>
     public string? DataDirectory { get; init; }
 

@@ -15,6 +15,8 @@ public static class SmtpLab
         [
             new ProbeKind("smtp-send", "Mail client", typeof(SmtpProbeOptions),
                 (options, environment) => new SmtpClientProbe((SmtpProbeOptions)options, environment)),
+            new ProbeKind("smtp-client-grade", "Client grader", typeof(SmtpClientGraderOptions),
+                (options, environment) => new SmtpClientGrader((SmtpClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -15,6 +15,10 @@ public static class UdpPingLab
         [
             new ProbeKind("udp-ping", "Ping client", typeof(UdpPingProbeOptions),
                 (options, environment) => new UdpPingProbe((UdpPingProbeOptions)options, environment.Time)),
+            new ProbeKind("udp-ping-grade", "Server grader", typeof(UdpPingServerGraderOptions),
+                (options, environment) => new UdpPingServerGrader((UdpPingServerGraderOptions)options, environment)),
+            new ProbeKind("udp-ping-client-grade", "Client grader", typeof(UdpPingClientGraderOptions),
+                (options, environment) => new UdpPingClientGrader((UdpPingClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

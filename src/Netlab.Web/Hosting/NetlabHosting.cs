@@ -68,6 +68,8 @@ public static class NetlabHosting
         services.AddSingleton<RunCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
         services.AddSingleton<RunStore>();
+        services.AddSingleton<Grading.GradingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Grading.GradingService>());
         foreach (var lab in LabModules.All)
             lab.AddServices(services);
         services.AddSingleton<TargetPolicy>();
@@ -123,6 +125,9 @@ public static class NetlabHosting
         foreach (var lab in LabModules.All)
             lab.MapEndpoints(app);
         app.MapRunsApi();
+        app.MapAssignmentsApi();
+        app.MapSubmissionsApi();
+        app.MapGradebookApi();
         app.MapHub<RunsHub>("/hubs/runs");
         app.MapHealthChecks("/healthz").AllowAnonymous();
         // An unknown API address answers ProblemDetails (a body, so the Not Found page is not used).

@@ -24,6 +24,9 @@ public sealed class RunCoordinator(
     IHubContext<RunsHub> hub,
     Microsoft.Extensions.Options.IOptionsMonitor<NetlabOptions> settings,
     EventPump pump,
+    Servers.ServerStore servers,
+    Servers.ServerManager serverManager,
+    TimeProvider time,
     ILogger<RunCoordinator> logger) : IHostedService
 {
 
@@ -57,7 +60,8 @@ public sealed class RunCoordinator(
         if (request.Target is null)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["target"] = ["target is required: {\"host\": ..., \"port\": ...}."] });
         var target = await targets.ResolveAsync(request.Target.Host, request.Target.Port, cancellationToken, kind.UsesPort);
-        var probe = kind.Create(options, environment);
+        // A client grader reads stored server sessions, only those its owner may see.
+        var probe = kind.Create(options, environment with { Sessions = new Servers.StoredServerSessions(servers, serverManager, owner, time) });
 
         var entity = new RunEntity
         {

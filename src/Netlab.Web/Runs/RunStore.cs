@@ -77,13 +77,16 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         return RunDto.From(run);
     }
 
-    /// <summary>Deletes a finished run and its events (its owner or staff); 404 for someone else's, 409 while it runs.</summary>
+    /// <summary>Deletes a finished run and its events (its owner or staff); 404 for someone else's, 409 while it runs or when it is graded.</summary>
     public async Task DeleteAsync(Guid id, Viewer viewer, CancellationToken cancellationToken)
     {
         var run = await GetAsync(id, viewer, cancellationToken);
         if (run.Status == RunStatus.Running || coordinator.FindLive(id) is not null)
             throw new ProblemException(StatusCodes.Status409Conflict, "Run in progress", $"Run {id} is still running; cancel it first.");
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // A graded run is a student's grade's evidence: it stays as long as its submission.
+        if (await db.Submissions.AnyAsync(s => s.RunId == id, cancellationToken))
+            throw new ProblemException(StatusCodes.Status409Conflict, "Graded run", $"Run {id} is the graded run of a submission; it is kept with the grade.");
         await db.RunEvents.Where(e => e.RunId == id).ExecuteDeleteAsync(cancellationToken);
         await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
     }

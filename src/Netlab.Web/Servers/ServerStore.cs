@@ -100,7 +100,9 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
     /// order: the pump stores a batch before it publishes it, so everything older than the feed's
     /// oldest kept event is in the store; events both stored and seen live are told apart by seq.
     /// </summary>
-    public async IAsyncEnumerable<LabEvent> FollowAsync(Guid id, ServerEvents which, [EnumeratorCancellation] CancellationToken cancellationToken = default, long afterSeq = 0)
+    /// <param name="live">False: stop at the events there are now (a grader's snapshot) instead of following a running server.</param>
+    public async IAsyncEnumerable<LabEvent> FollowAsync(Guid id, ServerEvents which, [EnumeratorCancellation] CancellationToken cancellationToken = default, long afterSeq = 0,
+        bool live = true)
     {
         var feed = manager.FindFeed(id);
         if (feed is null)
@@ -133,7 +135,7 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
                 last = e.Seq;
                 yield return e;
             }
-        if (follower.Live is null)
+        if (follower.Live is null || !live)
             yield break;
         await foreach (var e in follower.Live.ReadAllAsync(cancellationToken))
             if (e.Seq > last)

@@ -14,7 +14,8 @@ public sealed class UdpPingModule : ILabModule
 
     public Type? ServerView => typeof(DatagramCounters);
 
-    public Type? RunView(ProbeKind probe) => typeof(PingResults);
+    // The graders' runs are checks: the generic view shows them.
+    public Type? RunView(ProbeKind probe) => probe.OptionsType == typeof(UdpPingProbeOptions) ? typeof(PingResults) : null;
 
     public string? Describe(LabEvent e) => e is DatagramSeen d
         ? $"{d.Remote} {d.Length} bytes {(d.Action == DatagramAction.Dropped ? "DROPPED (loss simulation)" : "echoed")}{(d.DelayMs is { } delay ? $" after {delay:F1} ms" : "")}: {d.Preview}"

@@ -1,0 +1,105 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Netlab.Labs.Core;
+
+namespace Netlab.Labs.Smtp;
+
+public sealed record SmtpClientGraderOptions
+{
+    [Display(AutoGenerateField = false), Description("The Netlab SMTP server the student's client talked to (set by the assignment).")]
+    public string? ServerId { get; init; }
+}
+
+/// <summary>
+/// Grades a student's SMTP mail client (handout 000, assignment 3) from what the Netlab SMTP server
+/// stored about its latest finished session: the client's command lines, the warnings the session
+/// noted (data before the greeting, bare LF, no final "."), how it ended, and the message accepted.
+/// Nothing is sent to the student, so nothing can hang; reading the session has a time limit.
+/// </summary>
+/// <remarks>
+/// To catch a client that talks before the 220 greeting, the server needs a greeting delay
+/// (option greetingDelayMs, e.g. 300): without one, such a client's bytes may arrive only after it.
+/// </remarks>
+public sealed class SmtpClientGrader(SmtpClientGraderOptions options, LabEnvironment environment) : IProbe
+{
+    public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(options.ServerId, out var serverId))
+            throw new LabException("This grader reads a Netlab SMTP server's session: give serverId (an assignment sets it when you submit).");
+        if (environment.Sessions is not { } sessions)
+            throw new LabException("Stored server sessions are not available here.");
+        ServerSession? session;
+        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
+            session = await sessions.ReadAsync(serverId, deadline.Token);
+        if (session is null || session.Lab != SmtpLab.Definition.Id)
+            throw new LabException($"There is no SMTP server {serverId} of yours to read.");
+
+        var checks = new CheckRunner(events, environment.Time);
+        var closed = session.Events.OfType<SmtpSessionClosed>().LastOrDefault(s => s.End != SmtpSessionEnd.Refused);
+        if (closed is null)
+        {
+            const string none = "the server has no finished session: run your client against this server's port until it ends, then submit";
+            foreach (var (name, points, expected) in Checks)
+                checks.Record(name, points, expected, false, none);
+            checks.Finish();
+            return;
+        }
+        var id = closed.Session;
+        events.Emit(new LogLine(LogSeverity.Info, $"Grading session {id} from {closed.Client}: {closed.Outcome}."));
+        var commands = session.Events.OfType<TranscriptLine>()
+            .Where(l => l.Connection == id && l.Direction == TranscriptDirection.ClientToServer)
+            .Select(l => l.Text).ToList();
+        var mail = session.Events.OfType<MailAccepted>().LastOrDefault(m => m.Session == id);
+        string? Warning(string part) => closed.Warnings.FirstOrDefault(w => w.Contains(part, StringComparison.Ordinal));
+
+        var early = Warning("before the 220 greeting");
+        checks.Record(Checks[0].Name, Checks[0].Points, Checks[0].Expected, early is null,
+            early is null ? "waited for the greeting" : "sent a command before the server's 220 greeting: read the greeting (recv) before sending HELO");
+
+        var first = commands.FirstOrDefault() ?? "";
+        var hello = Verb(first) is "HELO" or "EHLO";
+        checks.Record(Checks[1].Name, Checks[1].Points, Checks[1].Expected, hello,
+            hello ? first : commands.Count == 0 ? "the client sent nothing" : $"the first command was \"{first}\": say HELO (or EHLO) first");
+
+        var verbs = commands.Select(Verb).ToList();
+        var (mailAt, rcptAt, dataAt) = (verbs.IndexOf("MAIL"), verbs.IndexOf("RCPT"), verbs.IndexOf("DATA"));
+        var ordered = mailAt >= 0 && rcptAt > mailAt && dataAt > rcptAt;
+        checks.Record(Checks[2].Name, Checks[2].Points, Checks[2].Expected, ordered,
+            ordered ? "MAIL FROM, RCPT TO, DATA"
+            : mailAt < 0 ? "no MAIL FROM was sent" : rcptAt < 0 ? "no RCPT TO was sent" : dataAt < 0 ? "no DATA was sent"
+            : $"the commands came as {string.Join(", ", verbs.Where(v => v is "MAIL" or "RCPT" or "DATA"))}: MAIL FROM, then RCPT TO, then DATA");
+
+        var bareLf = Warning("bare LF");
+        checks.Record(Checks[3].Name, Checks[3].Points, Checks[3].Expected, bareLf is null,
+            bareLf is null ? "every line ended with CRLF" : "lines ended with a bare \"\\n\": SMTP lines end with \"\\r\\n\" (RFC 5321 section 2.3.8)");
+
+        var unfinished = Warning("before the final \".\"");
+        checks.Record(Checks[4].Name, Checks[4].Points, Checks[4].Expected, mail is not null,
+            mail is not null ? $"message {mail.MessageId} accepted ({mail.Size} bytes)"
+            : unfinished is not null ? "the connection closed before the message's final line \".\": end the message with \"\\r\\n.\\r\\n\""
+            : "no message was accepted: after DATA and the 354 reply, send the message and a line with only \".\"");
+
+        var quit = closed.End == SmtpSessionEnd.Quit;
+        checks.Record(Checks[5].Name, Checks[5].Points, Checks[5].Expected, quit,
+            quit ? "QUIT, answered 221" : $"the session ended without QUIT ({closed.Outcome}): send \"QUIT\\r\\n\" and read the 221 before closing");
+
+        var subject = mail?.Subject;
+        checks.Record(Checks[6].Name, Checks[6].Points, Checks[6].Expected, !string.IsNullOrWhiteSpace(subject),
+            !string.IsNullOrWhiteSpace(subject) ? $"Subject: {subject}"
+            : mail is null ? "no message arrived" : "the message has no Subject header: put \"Subject: ...\" in the headers, before the blank line");
+        checks.Finish();
+    }
+
+    private static readonly (string Name, double Points, string Expected)[] Checks =
+    [
+        ("Greeting read first", 1, "the client waits for the 220 greeting before it speaks"),
+        ("HELO or EHLO", 1, "the first command is HELO or EHLO"),
+        ("Envelope in order", 2, "MAIL FROM, then RCPT TO, then DATA"),
+        ("CRLF line endings", 1, "every line ends with \\r\\n"),
+        ("Final \".\"", 2, "the message ends with a line holding only \".\" and is accepted (250)"),
+        ("QUIT", 1, "the client ends with QUIT"),
+        ("Subject", 1, "the message arrived with a Subject"),
+    ];
+
+    private static string Verb(string line) => line.Split(' ', ':')[0].Trim().ToUpperInvariant();
+}
