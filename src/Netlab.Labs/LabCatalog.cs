@@ -5,6 +5,7 @@ using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
 using Netlab.Labs.Smtp;
+using Netlab.Labs.Time;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Labs;
@@ -24,6 +25,7 @@ public static class LabCatalog
         SmtpLab.Definition,
         FtpLab.Definition,
         IcmpLab.Definition,
+        TimeLab.Definition,
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -6,6 +6,7 @@ using Netlab.Web.Labs.Heartbeat;
 using Netlab.Web.Labs.Http;
 using Netlab.Web.Labs.Icmp;
 using Netlab.Web.Labs.Smtp;
+using Netlab.Web.Labs.Time;
 using Netlab.Web.Labs.UdpPing;
 
 namespace Netlab.Web.Labs;
@@ -25,6 +26,7 @@ public static class LabModules
         new SmtpModule(),
         new FtpModule(),
         new IcmpModule(),
+        new TimeModule(),
     ]);
 
     public static ILabModule? Find(string? labId) => All.FirstOrDefault(m => string.Equals(m.Definition.Id, labId, StringComparison.OrdinalIgnoreCase));
