@@ -1,5 +1,6 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Echo;
 using Netlab.Labs.Ftp;
 using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
@@ -26,6 +27,7 @@ public static class LabCatalog
         FtpLab.Definition,
         IcmpLab.Definition,
         TimeLab.Definition,
+        EchoLab.Definition,
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -1,6 +1,7 @@
 using Netlab.Labs;
 using Netlab.Labs.Core;
 using Netlab.Web.Labs.Dns;
+using Netlab.Web.Labs.Echo;
 using Netlab.Web.Labs.Ftp;
 using Netlab.Web.Labs.Heartbeat;
 using Netlab.Web.Labs.Http;
@@ -27,6 +28,7 @@ public static class LabModules
         new FtpModule(),
         new IcmpModule(),
         new TimeModule(),
+        new EchoModule(),
     ]);
 
     public static ILabModule? Find(string? labId) => All.FirstOrDefault(m => string.Equals(m.Definition.Id, labId, StringComparison.OrdinalIgnoreCase));
