@@ -5,6 +5,7 @@ using Netlab.Labs.Ftp;
 using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
+using Netlab.Labs.PortScan;
 using Netlab.Labs.Smtp;
 using Netlab.Labs.Time;
 using Netlab.Labs.UdpPing;
@@ -28,6 +29,7 @@ public static class LabCatalog
         IcmpLab.Definition,
         TimeLab.Definition,
         EchoLab.Definition,
+        PortScanLab.Definition,
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -6,6 +6,7 @@ using Netlab.Web.Labs.Ftp;
 using Netlab.Web.Labs.Heartbeat;
 using Netlab.Web.Labs.Http;
 using Netlab.Web.Labs.Icmp;
+using Netlab.Web.Labs.PortScan;
 using Netlab.Web.Labs.Smtp;
 using Netlab.Web.Labs.Time;
 using Netlab.Web.Labs.UdpPing;
@@ -29,6 +30,7 @@ public static class LabModules
         new IcmpModule(),
         new TimeModule(),
         new EchoModule(),
+        new PortScanModule(),
     ]);
 
     public static ILabModule? Find(string? labId) => All.FirstOrDefault(m => string.Equals(m.Definition.Id, labId, StringComparison.OrdinalIgnoreCase));
