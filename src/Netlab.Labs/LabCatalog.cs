@@ -7,6 +7,7 @@ using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
 using Netlab.Labs.PortScan;
 using Netlab.Labs.Smtp;
+using Netlab.Labs.TcpConsole;
 using Netlab.Labs.Time;
 using Netlab.Labs.UdpPing;
 
@@ -30,6 +31,7 @@ public static class LabCatalog
         TimeLab.Definition,
         EchoLab.Definition,
         PortScanLab.Definition,
+        TcpConsoleLab.Definition,
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

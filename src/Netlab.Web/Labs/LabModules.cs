@@ -8,6 +8,7 @@ using Netlab.Web.Labs.Http;
 using Netlab.Web.Labs.Icmp;
 using Netlab.Web.Labs.PortScan;
 using Netlab.Web.Labs.Smtp;
+using Netlab.Web.Labs.TcpConsole;
 using Netlab.Web.Labs.Time;
 using Netlab.Web.Labs.UdpPing;
 
@@ -31,6 +32,7 @@ public static class LabModules
         new TimeModule(),
         new EchoModule(),
         new PortScanModule(),
+        new TcpConsoleModule(),
     ]);
 
     public static ILabModule? Find(string? labId) => All.FirstOrDefault(m => string.Equals(m.Definition.Id, labId, StringComparison.OrdinalIgnoreCase));
