@@ -105,6 +105,32 @@ public class NewLabsApiTests(SharedPortal portal) : PortalTest(portal)
     }
 
     [Fact]
+    public async Task A_student_may_have_three_tcp_consoles_open_and_the_fourth_is_a_429_naming_the_limit()
+    {
+        using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var (_, key) = await TestAccounts.CreateUserAsync(Client, "Student");
+        using var student = Client.As(key);
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Created, (await student.PostAsJsonAsync("/api/tcp-consoles", new { host = "127.0.0.1", port })).StatusCode);
+        var fourth = await student.PostAsJsonAsync("/api/tcp-consoles", new { host = "127.0.0.1", port });
+        Assert.Equal(HttpStatusCode.TooManyRequests, fourth.StatusCode);
+        Assert.Equal(3, (int)(await fourth.Content.ReadFromJsonAsync<JsonObject>())!["limit"]!);
+        var mine = (await student.GetFromJsonAsync<JsonArray>("/api/tcp-consoles"))!;
+        Assert.Equal(3, mine.Count);
+        foreach (var console in mine)
+            Assert.Equal(HttpStatusCode.NoContent, (await student.DeleteAsync($"/api/tcp-consoles/{console!["id"]}")).StatusCode);
+        // Nothing listening: the console says so (502), and a bad line limit is a 400 naming the field.
+        listener.Close();
+        Assert.Equal(HttpStatusCode.BadGateway, (await student.PostAsJsonAsync("/api/tcp-consoles", new { host = "127.0.0.1", port })).StatusCode);
+        var bad = await student.PostAsJsonAsync("/api/tcp-consoles", new { host = "127.0.0.1", port, maxLineBytes = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.NotNull((await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["maxLineBytes"]);
+    }
+
+    [Fact]
     public async Task The_labs_list_the_new_labs_with_their_options()
     {
         var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!.Select(l => (string)l!["id"]!).ToList();
