@@ -1,5 +1,6 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Echo;
 using Netlab.Labs.Ftp;
 using Netlab.Labs.Http;
 using Netlab.Labs.Smtp;
@@ -15,6 +16,12 @@ public static class LabServers
         context => new UdpPingServer(new UdpPingServerOptions { LossRate = 0 }, context.EndPoint, context.Events),
         classify: e => e is DatagramSeen d ? (d.Action.ToString(), null) : (null, null),
         countsLabel: "datagrams");
+
+    /// <summary>The TCP echo server (as is, no greeting, one write per recv), counting messages echoed.</summary>
+    public static Task<HostedServer> StartEchoAsync() => HostedServer.StartAsync(
+        context => new EchoTcpServer(new EchoServerOptions(), context),
+        classify: e => e is EchoSeen ? ("echoed", null) : (null, null),
+        countsLabel: "recv()s");
 
     /// <summary>The web server over contentRoot, counting responses by status.</summary>
     public static Task<HostedServer> StartHttpAsync(string contentRoot) => HostedServer.StartAsync(

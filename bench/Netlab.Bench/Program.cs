@@ -1,6 +1,7 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
 // See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode,
-// bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode, bench/smtp.sh the serve-smtp mode.
+// bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode, bench/smtp.sh the serve-smtp mode,
+// bench/echo.sh the serve-echo mode, bench/port-scan.sh the scan mode.
 using Netlab.Bench;
 
 if (args is ["serve"])
@@ -11,6 +12,11 @@ if (args is ["serve-dns", var dnsContentRoot, var zone])
     return await ServeDnsAsync(dnsContentRoot, zone);
 if (args is ["serve-ftp", var ftpRoot])
     return await ServeFtpAsync(ftpRoot);
+if (args is ["serve-echo"])
+    return await ServeUntilStdinEndsAsync(LabServers.StartEchoAsync);
+if (args is ["scan", var scanFrom, var scanTo, var scanConcurrency, var scanTimeout])
+    return await PortScanRun.RunAsync(int.Parse(scanFrom, System.Globalization.CultureInfo.InvariantCulture), int.Parse(scanTo, System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(scanConcurrency, System.Globalization.CultureInfo.InvariantCulture), int.Parse(scanTimeout, System.Globalization.CultureInfo.InvariantCulture));
 if (args is ["serve-smtp"])
     return await ServeUntilStdinEndsAsync(() => LabServers.StartSmtpAsync("."));
 

@@ -1,10 +1,14 @@
 using Netlab.Labs.Core;
 using Netlab.Labs.Dns;
+using Netlab.Labs.Echo;
 using Netlab.Labs.Ftp;
 using Netlab.Labs.Heartbeat;
 using Netlab.Labs.Http;
 using Netlab.Labs.Icmp;
+using Netlab.Labs.PortScan;
 using Netlab.Labs.Smtp;
+using Netlab.Labs.TcpConsole;
+using Netlab.Labs.Time;
 using Netlab.Labs.UdpPing;
 
 namespace Netlab.Labs;
@@ -24,6 +28,10 @@ public static class LabCatalog
         SmtpLab.Definition,
         FtpLab.Definition,
         IcmpLab.Definition,
+        TimeLab.Definition,
+        EchoLab.Definition,
+        PortScanLab.Definition,
+        TcpConsoleLab.Definition,
     ];
 
     public static LabDefinition? Find(string? id) => All.FirstOrDefault(l => string.Equals(l.Id, id, StringComparison.OrdinalIgnoreCase));

@@ -16,6 +16,21 @@ public class UdpPingProbeTests
     }
 
     [Fact]
+    public async Task With_RTT_in_seconds_the_summary_adds_the_handouts_seconds_line()
+    {
+        await using var server = new UdpPingServer(new UdpPingServerOptions { LossRate = 0 }, Loopback.AnyPort, new EventStream("s", 10_000));
+        await server.StartAsync();
+        _ = Loopback.DrainAsync(server.Events);
+
+        var sink = await RunAsync(server.LocalEndPoint!, new UdpPingProbeOptions { Count = 3, RttInSeconds = true });
+
+        var summary = Assert.Single(sink.Of<Summary>());
+        var seconds = summary.Lines[^1];
+        Assert.Matches(@"^rtt min/avg/max = \d+\.\d{6}/\d+\.\d{6}/\d+\.\d{6} s$", seconds);
+        Assert.Equal((summary.Values["rttMinMs"]!.Value / 1000).ToString("F6", System.Globalization.CultureInfo.InvariantCulture), seconds.Split(' ')[3].Split('/')[0]);
+    }
+
+    [Fact]
     public async Task Pings_a_lossless_server_and_sums_up_like_iputils()
     {
         await using var server = new UdpPingServer(new UdpPingServerOptions { LossRate = 0 }, Loopback.AnyPort, new EventStream("s", 10_000));

@@ -25,6 +25,10 @@ public sealed record FtpServerOptions : IValidatableObject
     [Description("Only the upload folder is writable. Turn off to let clients write anywhere under the root.")]
     public bool ReadOnly { get; init; } = true;
 
+    [Display(Name = "Handout 004 mode")]
+    [Description("Accept the handout's own client: commands without USER/PASS (as anonymous) and PORT with a bare port number (\"PORT 12346\"), which connects to the control connection's own address.")]
+    public bool Handout004Mode { get; init; }
+
     [Display(Name = "Passive mode (PASV/EPSV)", GroupName = "Advanced")]
     [Description("Answer PASV and EPSV (passive mode). Off: clients must use PORT or EPRT (active mode).")]
     public bool PassiveEnabled { get; init; } = true;

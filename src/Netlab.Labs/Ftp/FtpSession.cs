@@ -48,7 +48,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     private bool quit;
 
     // What the state table reads (FtpStateTable).
-    internal bool LoggedIn => user is not null;
+    // Handout 004's client never logs in: in that mode every session counts as anonymous.
+    internal bool LoggedIn => user is not null || Options.Handout004Mode;
     internal bool UserGiven => pendingUser is not null;
     internal bool DataSetUp => activeTarget is not null || passiveListener is not null;
 
@@ -228,6 +229,11 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     /// </summary>
     internal FtpReply Port(string arg)
     {
+        // Handout 004 sends "PORT 12346": a port alone, meaning the client's own address (the
+        // control connection's peer), so it can aim the server at nothing else.
+        if (Options.Handout004Mode && arg.Trim() is { Length: > 0 and <= 5 } bare && bare.All(char.IsAsciiDigit)
+            && int.TryParse(bare, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65_535)
+            return SetActive(new IPEndPoint(peer, port), "PORT");
         if (!FtpHostPort.TryParsePort(arg, out var target))
             return new FtpReply(501, "Syntax error in PORT argument.");
         return SetActive(target, "PORT");

@@ -12,6 +12,10 @@ public sealed record SmtpProbeOptions : IValidatableObject
     [Required, StringLength(253), Description("The name the client gives in EHLO/HELO.")]
     public string Helo { get; init; } = "netlab-client";
 
+    [Display(Name = "HELO first", GroupName = "Advanced")]
+    [Description("Greet with HELO as the handout's skeleton does (HELO Alice) instead of EHLO; then no STARTTLS, AUTH or SIZE.")]
+    public bool HeloFirst { get; init; }
+
     [Required, StringLength(SmtpPath.MaxPath), Description("The sender, for MAIL FROM and the From header.")]
     public string From { get; init; } = "student@netlab.test";
 
@@ -66,6 +70,8 @@ public sealed record SmtpProbeOptions : IValidatableObject
             yield return new ValidationResult("to: give at least one recipient.", [nameof(To)]);
         foreach (var r in recipients.Where(r => !SmtpPath.IsMailbox(r)))
             yield return new ValidationResult($"to: '{r}' is not a mail address (local-part@domain).", [nameof(To)]);
+        if (HeloFirst && (StartTls || Auth != SmtpAuthMechanism.None))
+            yield return new ValidationResult("heloFirst: STARTTLS and AUTH are ESMTP extensions, offered only after EHLO; turn them off or greet with EHLO.", [nameof(HeloFirst)]);
         if (Helo.Any(c => c <= ' ' || c >= '\x7f'))
             yield return new ValidationResult("helo: a host name without spaces, in ASCII.", [nameof(Helo)]);
         if (Subject.Any(c => c is '\r' or '\n'))

@@ -17,4 +17,8 @@ public sealed record UdpPingProbeOptions
 
     [Range(0, 60_000), Description("Time between sends, in ms; 0 = next ping as soon as the previous one is answered or timed out.")]
     public int IntervalMs { get; init; }
+
+    [Display(Name = "RTT in seconds")]
+    [Description("Also show RTTs in seconds, as the handout's client prints them (time.time() differences), next to milliseconds.")]
+    public bool RttInSeconds { get; init; }
 }

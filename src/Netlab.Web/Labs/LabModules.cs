@@ -1,11 +1,15 @@
 using Netlab.Labs;
 using Netlab.Labs.Core;
 using Netlab.Web.Labs.Dns;
+using Netlab.Web.Labs.Echo;
 using Netlab.Web.Labs.Ftp;
 using Netlab.Web.Labs.Heartbeat;
 using Netlab.Web.Labs.Http;
 using Netlab.Web.Labs.Icmp;
+using Netlab.Web.Labs.PortScan;
 using Netlab.Web.Labs.Smtp;
+using Netlab.Web.Labs.TcpConsole;
+using Netlab.Web.Labs.Time;
 using Netlab.Web.Labs.UdpPing;
 
 namespace Netlab.Web.Labs;
@@ -25,6 +29,10 @@ public static class LabModules
         new SmtpModule(),
         new FtpModule(),
         new IcmpModule(),
+        new TimeModule(),
+        new EchoModule(),
+        new PortScanModule(),
+        new TcpConsoleModule(),
     ]);
 
     public static ILabModule? Find(string? labId) => All.FirstOrDefault(m => string.Equals(m.Definition.Id, labId, StringComparison.OrdinalIgnoreCase));

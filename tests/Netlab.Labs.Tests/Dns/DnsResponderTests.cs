@@ -78,10 +78,23 @@ public class DnsResponderTests
         Assert.Equal(DnsType.SOA, Assert.Single(response.Authority).Type);
     }
 
+    [Theory]
+    [InlineData("google.com")]
+    [InlineData("google.ca")]
+    public void The_handouts_own_example_names_answer_with_the_screenshots_addresses(string name)
+    {
+        // Handout 003's client output: "google.com: type A, class IN, TTL 260, addr (4) 192.165.1.1" and 192.165.1.10.
+        var response = Ask(name, DnsType.A);
+        Assert.Equal(DnsResponseCode.NoError, response.Flags.ResponseCode);
+        Assert.True(response.Flags.Authoritative);
+        Assert.Equal(["192.165.1.1", "192.165.1.10"], response.Answers.Select(a => ((DnsRecordData.Address)a.Data).Value.ToString()));
+        Assert.All(response.Answers, a => Assert.Equal(260u, a.Ttl));
+    }
+
     [Fact]
     public void Names_outside_the_zone_are_REFUSED()
     {
-        var response = Ask("google.com", DnsType.A);
+        var response = Ask("example.com", DnsType.A);
         Assert.Equal(DnsResponseCode.Refused, response.Flags.ResponseCode);
         Assert.False(response.Flags.Authoritative);
     }

@@ -126,6 +126,34 @@ public class SmtpProbeTests
     }
 
     [Fact]
+    public async Task HELO_first_greets_as_the_handouts_skeleton_and_still_delivers()
+    {
+        await using var server = await RunningSmtpServer.StartAsync();
+        var sink = await SendAsync(server.Target, new SmtpProbeOptions { HeloFirst = true, Helo = "Alice" });
+        var sent = sink.Of<TranscriptLine>().Where(t => t.Direction == TranscriptDirection.ClientToServer).Select(t => t.Text).ToList();
+        Assert.Equal("HELO Alice", sent[0]);
+        Assert.Equal("MAIL FROM:<student@netlab.test>", sent[1]); // no SIZE: HELO learns no extensions
+        Assert.Equal(1, Assert.Single(sink.Of<Summary>()).Values["delivered"]);
+        Assert.Single(await server.MailAsync(1));
+    }
+
+    [Fact]
+    public void HELO_first_with_STARTTLS_or_AUTH_is_refused_naming_the_field()
+    {
+        var errors = OptionField.Validate(new SmtpProbeOptions { HeloFirst = true, StartTls = true });
+        Assert.Contains("only after EHLO", errors["heloFirst"].Single());
+    }
+
+    [Fact]
+    public async Task A_refused_greeting_logs_the_handouts_own_message()
+    {
+        await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { FaultStage = SmtpFaultStage.Connect, FaultCode = 554 });
+        var sink = new ListSink();
+        await Assert.ThrowsAsync<LabException>(() => new SmtpClientProbe(new SmtpProbeOptions { HeloFirst = true }, Environment).RunAsync(server.Target, sink, CancellationToken.None));
+        Assert.Contains(sink.Of<LogLine>(), l => l.Text == "220 reply not received from server.");
+    }
+
+    [Fact]
     public async Task Asking_for_starttls_from_a_server_without_it_is_a_clear_error()
     {
         await using var server = await RunningSmtpServer.StartAsync(new SmtpServerOptions { StartTls = false });
