@@ -127,6 +127,43 @@ public class ServerStoreTests(SharedPortal portal) : PortalTest(portal)
 public class ServerRetentionTests
 {
     [Fact]
+    public async Task Runs_past_retention_go_with_their_events_graded_ones_stay_and_old_servers_take_their_folders_with_them()
+    {
+        var data = NetlabFactory.NewDataDirectory();
+        string oldRun, gradedRun, oldServer;
+        await using (var past = new NetlabFactory(data) { Configure = b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(new ShiftedClock(TimeSpan.FromDays(-400)))) })
+        {
+            var client = past.CreateClient();
+            var server = await client.StartServerAsync();
+            // An FTP server keeps files of its own (its copy of the content) in its folder.
+            var ftp = await client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0 });
+            oldServer = (string)(await ftp.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/servers/{(string)server["id"]!}")).StatusCode);
+            oldRun = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 1 }))["id"]!;
+            gradedRun = (string)(await client.StartRunAsync((int)server["port"]!, new { count = 1 }))["id"]!;
+            await client.WaitForRunAsync(oldRun);
+            await client.WaitForRunAsync(gradedRun);
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/servers/{oldServer}")).StatusCode);
+            // A submission graded by that run: what a grade rests on is kept.
+            await using var db = await past.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Netlab.Data.NetlabDbContext>>().CreateDbContextAsync();
+            var assignment = new Netlab.Data.AssignmentEntity { Id = Guid.NewGuid(), Title = "t", Lab = "udp-ping", Grader = "udp-ping-grade", OptionsJson = "{}" };
+            db.Assignments.Add(assignment);
+            db.Submissions.Add(new Netlab.Data.SubmissionEntity { Id = Guid.NewGuid(), AssignmentId = assignment.Id, StudentId = "s", StudentName = "S", RunId = Guid.Parse(gradedRun) });
+            await db.SaveChangesAsync();
+        }
+        Assert.True(Directory.Exists(Path.Combine(data, "servers", oldServer)));
+
+        await using var now = new NetlabFactory(data);
+        var again = now.CreateClient();
+        await Eventually.UntilAsync(async () => (await again.GetAsync($"/api/runs/{oldRun}")).StatusCode == HttpStatusCode.NotFound, "the old run to be deleted");
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync($"/api/runs/{oldRun}/events")).StatusCode);
+        Assert.Equal("Succeeded", (string)(await again.GetJsonAsync($"/api/runs/{gradedRun}"))["status"]!);
+        Assert.NotEmpty(await again.EventsAsync(gradedRun));
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync($"/api/servers/{oldServer}")).StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(data, "servers", oldServer)));
+    }
+
+    [Fact]
     public async Task Servers_that_ended_longer_ago_than_retention_are_deleted_with_their_events_at_start()
     {
         var data = NetlabFactory.NewDataDirectory();

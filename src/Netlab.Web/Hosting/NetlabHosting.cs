@@ -64,7 +64,8 @@ public static class NetlabHosting
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
         services.AddSingleton<ServerStore>();
-        services.AddHostedService<ServerRetention>();
+        services.AddSingleton(new LabDirectories(dataDirectory));
+        services.AddHostedService<Retention>();
         services.AddSingleton<RunCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<RunCoordinator>());
         services.AddSingleton<RunStore>();

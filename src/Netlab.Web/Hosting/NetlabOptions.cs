@@ -18,6 +18,14 @@ public sealed class NetlabOptions
 
     public ServerSettings Servers { get; set; } = new();
 
+    public RunSettings Runs { get; set; } = new();
+
+    public sealed class RunSettings
+    {
+        /// <summary>Days a finished run and its events are kept (0 = for ever); graded runs are always kept.</summary>
+        public int RetainDays { get; set; } = 365;
+    }
+
     public BootstrapSettings Bootstrap { get; set; } = new();
 
     public LimitSettings Limits { get; set; } = new();

@@ -73,7 +73,7 @@ public sealed class RunCoordinator(
             TargetPort = target.Port,
             OptionsJson = OptionField.Redacted(options, kind.OptionsType).GetRawText(),
             Status = RunStatus.Running,
-            CreatedAt = DateTime.UtcNow,
+            CreatedAt = time.GetUtcNow().UtcDateTime,
             OwnerId = owner.Id,
             OwnerName = owner.Name,
         };
@@ -171,7 +171,7 @@ public sealed class RunCoordinator(
             var (count, summary) = result;
             entity.EventCount = count;
             entity.SummaryJson = summary is null ? null : RunDto.SummaryJson(summary);
-            entity.EndedAt = DateTime.UtcNow;
+            entity.EndedAt = time.GetUtcNow().UtcDateTime;
             await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
             db.Runs.Update(entity);
             await db.SaveChangesAsync(CancellationToken.None);
