@@ -132,4 +132,48 @@ public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
         Assert.Equal(["a.bin", "README"], Directory.GetFiles(upload).Select(Path.GetFileName).Order());
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/ftp/consoles/{console}")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_scratch_upload_past_its_limit_is_413_even_without_a_length_and_leaves_nothing_behind()
+    {
+        var console = await OpenConsoleAsync();
+        var before = (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/files"))!.Select(f => (string)f!["name"]!).Order().ToList();
+        // No Content-Length (chunked): the limit is enforced while the body is read, not only by the header.
+        // The portal answers 413 as soon as the limit is passed and stops reading: the client may see the
+        // answer, or only the connection it was still writing to closing.
+        try
+        {
+            var refused = await Client.PutAsync($"/api/ftp/consoles/{console}/files/huge.bin", new StreamContent(new ZeroStream(65L * 1024 * 1024)));
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            Assert.Contains("64 MB each", await refused.Content.ReadAsStringAsync());
+        }
+        catch (HttpRequestException e) when (e.InnerException is IOException)
+        {
+        }
+        var after = (await Client.GetFromJsonAsync<JsonArray>($"/api/ftp/consoles/{console}/files"))!.Select(f => (string)f!["name"]!).Order().ToList();
+        Assert.Equal(before, after);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/api/ftp/consoles/{console}")).StatusCode);
+    }
+
+    /// <summary>A body of zeros of a given length, produced as it is read (no length announced).</summary>
+    private sealed class ZeroStream(long length) : Stream
+    {
+        private long left = length;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, left);
+            Array.Clear(buffer, offset, n);
+            left -= n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

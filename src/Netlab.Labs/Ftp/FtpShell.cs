@@ -27,6 +27,9 @@ public sealed record FtpShellOptions
 
     /// <summary>The most one get may download into the scratch folder.</summary>
     public long MaxDownloadBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The most all files of the scratch folder may take together (gets stop at the room left).</summary>
+    public long MaxScratchBytes { get; init; } = 256L * 1024 * 1024;
 }
 
 /// <summary>What one shell command printed, whether it worked, and the server's reply code if one decided it.</summary>
@@ -230,6 +233,11 @@ public sealed class FtpShell : IAsyncDisposable
         return new FtpShellResult(true, ["OK List contents of remote dir", .. lines], result.Reply.Code);
     }
 
+    /// <summary>What the scratch folder's regular files take, in bytes (links not followed).</summary>
+    public static long ScratchUsedBytes(string folder) => new DirectoryInfo(folder)
+        .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+        .Sum(f => f.Length);
+
     private async Task<FtpShellResult> GetAsync(string remote, string? localName, CancellationToken cancellationToken)
     {
         if (connection is not { } c)
@@ -237,13 +245,16 @@ public sealed class FtpShell : IAsyncDisposable
         var local = FtpFileSystem.Combine(localDirectory, localName ?? FtpFileSystem.Name(FtpFileSystem.Combine("/", remote)));
         if (LocalTarget(local) is not { } full)
             return Fail($"Cannot write the local file '{local}'.");
+        var room = options.MaxScratchBytes - ScratchUsedBytes(scratch.RootPath);
+        if (room <= 0)
+            return Fail($"The local folder is full: its files take its quota of {options.MaxScratchBytes / 1024 / 1024} MB. Delete some first.");
         var partial = full + ".part";
         var completed = false;
         try
         {
             FtpDataResult result;
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken, options.MaxDownloadBytes);
+                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken, Math.Min(options.MaxDownloadBytes, room));
             if (!result.Completed)
                 return FromReply(result.Reply);
             File.Move(partial, full, overwrite: true);

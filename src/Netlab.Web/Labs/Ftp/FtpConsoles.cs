@@ -30,6 +30,9 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
     private const int Retained = 2000;
     public const long MaxScratchFile = 64L * 1024 * 1024;
 
+    /// <summary>What one console's scratch folder may hold in all (gets and uploads alike).</summary>
+    public const long ScratchQuota = 256L * 1024 * 1024;
+
     private readonly ConcurrentDictionary<Guid, FtpConsole> consoles = new();
 
     private string ScratchRoot => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "ftp-scratch");
@@ -56,6 +59,8 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
         var shell = new FtpShell(folder, events, new FtpShellOptions
         {
             AllowAddress = address => TargetPolicy.IsAllowed(address.ToString(), address, settings.CurrentValue.Probes.AllowedHosts),
+            MaxDownloadBytes = MaxScratchFile,
+            MaxScratchBytes = ScratchQuota,
         });
         var console = new FtpConsole(id, folder, shell, events, new EventFeed(Retained), DateTime.UtcNow, new OwnerDto(owner.Id, owner.Name));
         console.Pump = Task.Run(async () =>
@@ -144,6 +149,41 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
     }
 
     private FtpConsole Find(Guid id) => consoles.TryGetValue(id, out var c) ? c : throw ProblemException.NotFound("console", id);
+
+    /// <summary>
+    /// Writes an uploaded file into the scratch folder: beside its name first and moved over it when
+    /// complete, so a refused or broken upload (413 past the file limit or the folder's quota) leaves nothing.
+    /// </summary>
+    public async Task WriteFileAsync(Guid id, string name, Stream body, long? length, CancellationToken cancellationToken)
+    {
+        var path = FilePath(id, name, mustExist: false);
+        var room = Math.Min(MaxScratchFile, ScratchQuota - FtpShell.ScratchUsedBytes(Find(id).Folder));
+        ProblemException TooLarge() => new(StatusCodes.Status413PayloadTooLarge, "File too large",
+            $"Scratch files are limited to {MaxScratchFile / 1024 / 1024} MB each and {ScratchQuota / 1024 / 1024} MB in all; this one does not fit.");
+        if (length > room)
+            throw TooLarge();
+        var partial = path + $".{Guid.NewGuid():N}.partial";
+        try
+        {
+            await using (var file = File.Create(partial))
+            {
+                var buffer = new byte[81920];
+                long written = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    if ((written += read) > room)
+                        throw TooLarge();
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
 
     /// <summary>404 unless the viewer owns the console (or is staff): someone else's console does not exist for a student.</summary>
     public void CheckAccess(Guid id, Viewer viewer)

@@ -48,15 +48,12 @@ public static class FtpConsolesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/{id:guid}/files/{name}", async (Guid id, string name, HttpRequest request, FtpConsoles consoles, CancellationToken cancellationToken) =>
             {
-                var path = consoles.FilePath(id, name, mustExist: false);
-                if (request.ContentLength > FtpConsoles.MaxScratchFile)
-                    throw new ProblemException(StatusCodes.Status413PayloadTooLarge, "File too large", $"Scratch files are limited to {FtpConsoles.MaxScratchFile / 1024 / 1024} MB.");
-                await using (var file = File.Create(path))
-                    await request.Body.CopyToAsync(file, cancellationToken);
+                await consoles.WriteFileAsync(id, name, request.Body, request.ContentLength, cancellationToken);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Uploads a file (the request body) into the scratch folder, to put it on a server.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary($"Uploads a file (the request body) into the scratch folder, to put it on a server: at most {FtpConsoles.MaxScratchFile / 1024 / 1024} MB, within the folder's quota of {FtpConsoles.ScratchQuota / 1024 / 1024} MB (413 past either, and nothing is left behind).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapDelete("/{id:guid}/files/{**name}", (Guid id, string name, FtpConsoles consoles) =>
             {
                 File.Delete(consoles.FilePath(id, name, mustExist: true));
