@@ -96,7 +96,8 @@ public static class NetlabHosting
         });
         services.AddSingleton<HubErrors>();
         services.AddSignalR(o => o.AddFilter<HubErrors>()).AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
-        services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>();
+        services.AddSingleton<StoreHealth>();
+        services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>().AddCheck<StoreHealth>("store writes");
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -24,6 +24,9 @@ public interface IEventDestination
 
     /// <summary>Hands the batch to the live side (feed, hub group) once it is stored, so a follower never sees an event the store lacks.</summary>
     Task PublishAsync(IReadOnlyList<StoredEvent> batch);
+
+    /// <summary>The store refused a batch (a full disk): the source decides what that means for it (a run fails).</summary>
+    void StoreFailed(Exception e) { }
 }
 
 /// <summary>
@@ -32,7 +35,7 @@ public interface IEventDestination
 /// then publishes it. Store first, publish second: whoever follows the live side can take the
 /// store as complete up to the first event it sees live.
 /// </summary>
-public sealed class EventPump(IDbContextFactory<NetlabDbContext> contexts, ILogger<EventPump> logger)
+public sealed class EventPump(IDbContextFactory<NetlabDbContext> contexts, Data.StoreHealth health, ILogger<EventPump> logger)
 {
     public const int MaxBatch = 256;
 
@@ -64,10 +67,14 @@ public sealed class EventPump(IDbContextFactory<NetlabDbContext> contexts, ILogg
             await using var db = await contexts.CreateDbContextAsync();
             destination.Store(db, batch);
             await db.SaveChangesAsync();
+            health.Succeeded();
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Could not store {Count} events of {Source}", batch.Count, destination.Name);
+            // Logged once per cause (StoreHealth), not once per batch: a full disk would otherwise fill the log too.
+            health.Failed(e, destination.Name);
+            destination.StoreFailed(e);
+            return;
         }
         await destination.PublishAsync(batch);
     }

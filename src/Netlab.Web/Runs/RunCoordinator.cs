@@ -160,7 +160,12 @@ public sealed class RunCoordinator(
             logger.LogError(e, "The event pump of run {RunId} failed", entity.Id);
         }
         // Decided after the pump has seen every event: a probe may have finished before its excess was noticed.
-        if (run.OverLimit is { } limit)
+        if (run.StoreError is { } storeError)
+        {
+            entity.Status = RunStatus.Failed;
+            entity.Error = $"Its events could not be stored, so it was stopped: {storeError}. (Is the portal's disk full? /healthz says.)";
+        }
+        else if (run.OverLimit is { } limit)
         {
             entity.Status = RunStatus.Failed;
             entity.Error = $"The run produced more than {limit} events, the most one run may store (Netlab:Limits:EventsPerRun); it was stopped " +
@@ -214,6 +219,13 @@ public sealed class RunCoordinator(
         public void Store(NetlabDbContext db, IReadOnlyList<StoredEvent> batch) =>
             db.RunEvents.AddRange(Kept(batch).Select(e => new RunEventEntity { RunId = run.Entity.Id, Seq = e.Seq, Kind = e.Kind, Timestamp = e.Timestamp, Json = e.Json }));
 
+        public void StoreFailed(Exception e)
+        {
+            if (run.StoreError is not null) return;
+            run.StoreError = (e.InnerException ?? e).Message;
+            try { run.Cancellation.Cancel(); } catch (ObjectDisposedException) { }
+        }
+
         public async Task PublishAsync(IReadOnlyList<StoredEvent> all)
         {
             var batch = Kept(all);
@@ -247,5 +259,8 @@ public sealed class RunCoordinator(
 
         /// <summary>Set when the run emitted more events than it may store: it is being stopped for that.</summary>
         public int? OverLimit { get; set; }
+
+        /// <summary>Set when the store refused its events (a full disk): it is being stopped for that.</summary>
+        public string? StoreError { get; set; }
     }
 }
