@@ -317,6 +317,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             ContentRoot.Outcome.Forbidden => new FtpReply(550, "Permission denied."),
             ContentRoot.Outcome.NotFound => new FtpReply(550, "No such file or directory."),
             _ when Directory.Exists(full) => new FtpReply(550, "Not a plain file."),
+            // A FIFO or device would block the open (or never end): regular files only.
+            _ when !ContentRoot.IsRegularFile(full) => new FtpReply(550, "Not a plain file."),
             _ => null,
         };
     }
