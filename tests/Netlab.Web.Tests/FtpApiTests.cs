@@ -134,6 +134,41 @@ public class FtpApiTests(SharedPortal portal) : PortalTest(portal)
     }
 
     [Fact]
+    public async Task PORT_to_the_portals_own_HTTP_port_or_another_lab_server_gets_500()
+    {
+        var ftp = (await (await Client.PostAsJsonAsync("/api/servers", new { lab = "ftp", port = 0 })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var http = (await (await Client.PostAsJsonAsync("/api/servers", new { lab = "http", port = 0 })).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.True(Client.BaseAddress!.Port >= 1024, $"the portal listens on {Client.BaseAddress}, an unprivileged port"); // else the 500 would prove nothing
+        int freePort;
+        using (var free = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            free.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            freePort = ((IPEndPoint)free.LocalEndPoint!).Port;
+        }
+        const string Script = """
+            import ftplib, sys
+            ftp = ftplib.FTP()
+            ftp.connect("127.0.0.1", int(sys.argv[1]))
+            ftp.login()
+            for port in sys.argv[2:]:
+                try:
+                    print(ftp.sendport("127.0.0.1", int(port)))
+                except ftplib.error_perm as e:
+                    print(e)
+            """;
+        var info = new System.Diagnostics.ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", Script, $"{ftp["port"]}", $"{Client.BaseAddress!.Port}", $"{http["port"]}", $"{freePort}" })
+            info.ArgumentList.Add(arg);
+        using var python = System.Diagnostics.Process.Start(info)!;
+        var output = python.StandardOutput.ReadToEndAsync();
+        var error = await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+        Assert.True(python.ExitCode == 0, error);
+        Assert.Equal(["500 Illegal PORT command.", "500 Illegal PORT command.", "200 PORT command successful. Consider using PASV."],
+            (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task A_scratch_upload_past_its_limit_is_413_even_without_a_length_and_leaves_nothing_behind()
     {
         var console = await OpenConsoleAsync();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Netlab.Labs.Core;
@@ -69,6 +70,39 @@ public sealed class ContentRoot
             return Outcome.Forbidden;
         fullPath = current;
         return Outcome.Found;
+    }
+
+    /// <summary>
+    /// True when the path (links followed) is a regular file: not a folder, FIFO, socket or
+    /// device. Opening a FIFO blocks until a writer comes, so a server must never open one.
+    /// </summary>
+    public static bool IsRegularFile(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+            return File.Exists(path); // no FIFOs in the Windows file system; elsewhere unchecked (see the README's security notes)
+        var status = new byte[256]; // struct statx
+        try
+        {
+            if (Native.Statx(AtFdCwd, path, 0, StatxType, status) == 0)
+                return (BitConverter.ToUInt16(status, StatxModeOffset) & 0xF000) == 0x8000; // (stx_mode & S_IFMT) == S_IFREG
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return File.Exists(path);
+        }
+        // A kernel or sandbox without statx: fall back to what .NET can tell.
+        return Marshal.GetLastPInvokeError() is 38 /* ENOSYS */ or 1 /* EPERM */ && File.Exists(path);
+    }
+
+    private const int AtFdCwd = -100;
+    private const uint StatxType = 0x1;
+    private const int StatxModeOffset = 28; // __u32 mask, blksize; __u64 attributes; __u32 nlink, uid, gid; __u16 mode
+
+    private static class Native
+    {
+        // statx(2): its struct is the same on every Linux architecture, unlike stat's.
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        public static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
     }
 
     private bool IsUnderRoot(string path)

@@ -42,6 +42,12 @@ public sealed record LabEnvironment(string ContentRoot)
     /// <summary>Where servers keep what outlives a restart (e.g. the SMTP server's generated certificate); null = nowhere.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// True for an endpoint where this process itself listens (the portal's HTTP port, its lab
+    /// servers): a server that connects where a client says (FTP's PORT) refuses those. Null = none known.
+    /// </summary>
+    public Func<IPEndPoint, bool>? IsOwnListener { get; init; }
+
     /// <summary>The clock of servers' and probes' timeouts, retries and silences; tests give a fake one to drive them without waiting.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -16,7 +16,7 @@ public abstract class TcpLabServer : LabServer
     protected TcpLabServer(string lab, IPEndPoint endpoint, EventStream events, int backlog, TimeProvider? time = null) : base(lab, endpoint, events)
     {
         this.backlog = backlog;
-        host = new TcpSessionHost(events, ServeSessionAsync, () => MaxSessions, RefuseAsync, time);
+        host = new TcpSessionHost(events, ServeSessionAsync, () => MaxSessions, RefuseAsync, time, () => MaxSessionsPerAddress);
     }
 
     /// <summary>Sessions open now.</summary>
@@ -24,6 +24,9 @@ public abstract class TcpLabServer : LabServer
 
     /// <summary>Sessions served at once; one more is refused.</summary>
     protected abstract int MaxSessions { get; }
+
+    /// <summary>Sessions served at once for one client address; one more from it is refused. No limit but <see cref="MaxSessions"/> unless a server says.</summary>
+    protected virtual int MaxSessionsPerAddress => int.MaxValue;
 
     /// <summary>How long sessions may take to say goodbye on stop (e.g. SMTP's 421) before their sockets are cut.</summary>
     protected virtual TimeSpan StopGrace => TimeSpan.Zero;

@@ -23,9 +23,12 @@ public sealed class TcpSessionHost
     private readonly SessionHandler serve;
     private readonly SessionHandler? refuse;
     private readonly Func<int> maxSessions;
+    private readonly Func<int> maxPerAddress;
     private readonly TimeProvider time;
     private readonly Lock gate = new();
     private readonly Dictionary<Socket, Task> sessions = [];
+    /// <summary>Sessions open now per client address (IPv4-mapped IPv6 as IPv4), under <see cref="gate"/>.</summary>
+    private readonly Dictionary<IPAddress, int> perAddress = [];
     private Socket? listener;
 
     /// <param name="events">Where session faults are logged.</param>
@@ -33,11 +36,13 @@ public sealed class TcpSessionHost
     /// <param name="maxSessions">Sessions served at once (read at each accept: options may say).</param>
     /// <param name="refuse">Sends the protocol's "too busy" reply, bounded in time by the host; null = close at once.</param>
     /// <param name="time">The clock of the refusal's time limit and of back-offs.</param>
-    public TcpSessionHost(IEventSink events, SessionHandler serve, Func<int> maxSessions, SessionHandler? refuse = null, TimeProvider? time = null)
+    /// <param name="maxPerAddress">Sessions served at once for one client address (read at each accept); null = no limit but <paramref name="maxSessions"/>.</param>
+    public TcpSessionHost(IEventSink events, SessionHandler serve, Func<int> maxSessions, SessionHandler? refuse = null, TimeProvider? time = null, Func<int>? maxPerAddress = null)
     {
         this.events = events;
         this.serve = serve;
         this.maxSessions = maxSessions;
+        this.maxPerAddress = maxPerAddress ?? (() => int.MaxValue);
         this.refuse = refuse;
         this.time = time ?? TimeProvider.System;
     }
@@ -79,20 +84,25 @@ public sealed class TcpSessionHost
                 continue;
             }
             client.NoDelay = true; // replies are written whole; waiting for an ACK only adds latency
-            var name = client.RemoteEndPoint?.ToString() ?? "?";
+            var remote = client.RemoteEndPoint as IPEndPoint;
+            var name = remote?.ToString() ?? "?";
+            var address = remote is null ? IPAddress.None : remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
             lock (gate)
             {
-                if (sessions.Count >= maxSessions())
+                // One address holding many connections (slowloris) is refused alone; other clients are still served.
+                var fromAddress = perAddress.GetValueOrDefault(address);
+                if (sessions.Count >= maxSessions() || fromAddress >= maxPerAddress())
                 {
                     _ = RefuseAndCloseAsync(client, name);
                     continue;
                 }
-                sessions[client] = Task.Run(() => RunSessionAsync(client, name, stopping), CancellationToken.None);
+                perAddress[address] = fromAddress + 1;
+                sessions[client] = Task.Run(() => RunSessionAsync(client, name, address, stopping), CancellationToken.None);
             }
         }
     }
 
-    private async Task RunSessionAsync(Socket client, string name, CancellationToken stopping)
+    private async Task RunSessionAsync(Socket client, string name, IPAddress address, CancellationToken stopping)
     {
         try
         {
@@ -106,7 +116,14 @@ public sealed class TcpSessionHost
         }
         finally
         {
-            lock (gate) sessions.Remove(client);
+            lock (gate)
+            {
+                sessions.Remove(client);
+                if (perAddress[address] <= 1)
+                    perAddress.Remove(address);
+                else
+                    perAddress[address]--;
+            }
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class FtpServer : TcpLabServer
         if (server.StorageDirectory is { } storage)
             root = CopyRoot(root, Path.Combine(storage, "files"));
         Files = new FtpFileSystem(new ContentRoot(root), options.UploadFolder, options.ReadOnly);
-        context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time);
+        context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time, server.Environment.IsOwnListener);
     }
 
     public FtpFileSystem Files { get; }
@@ -36,7 +36,7 @@ public sealed class FtpServer : TcpLabServer
     /// <summary>The most the shared root may hold to be copied for a server (the lab's is a few KB).</summary>
     private const long MaxCopyBytes = 100L * 1024 * 1024;
 
-    /// <summary>Copies the shared root's regular files and folders (never links) into the server's folder.</summary>
+    /// <summary>Copies the shared root's regular files and folders (never links, FIFOs or devices) into the server's folder.</summary>
     private static string CopyRoot(string from, string to)
     {
         Directory.CreateDirectory(to);
@@ -46,7 +46,7 @@ public sealed class FtpServer : TcpLabServer
             var target = Path.Combine(to, Path.GetRelativePath(from, entry.FullName));
             if (entry is DirectoryInfo)
                 Directory.CreateDirectory(target);
-            else if (entry is FileInfo { LinkTarget: null } file)
+            else if (entry is FileInfo { LinkTarget: null } file && ContentRoot.IsRegularFile(file.FullName)) // a FIFO would block the copy
             {
                 if ((bytes += file.Length) > MaxCopyBytes)
                     throw new LabException($"The FTP root \"{from}\" holds more than {MaxCopyBytes / 1024 / 1024} MB; choose a smaller root folder.");

@@ -33,6 +33,14 @@ public sealed record FtpServerOptions : IValidatableObject
     [Description("Answer PASV and EPSV (passive mode). Off: clients must use PORT or EPRT (active mode).")]
     public bool PassiveEnabled { get; init; } = true;
 
+    [Display(Name = "Failed-login delay (ms)", GroupName = "Advanced")]
+    [Range(0, 60_000), Description("How long the 530 to a wrong password waits, in ms; it doubles with each further failure in the session (capped at 10 s or this, whichever is more). 0 = no delay.")]
+    public int LoginFailDelayMs { get; init; } = 1_000;
+
+    [Display(Name = "Max failed logins", GroupName = "Advanced")]
+    [Range(1, 1_000), Description("Failed logins after which the control connection is closed (vsftpd's max_login_fails).")]
+    public int MaxLoginFailures { get; init; } = 3;
+
     [Display(Name = "Max sessions", GroupName = "Advanced")]
     [Range(1, 10_000), Description("Sessions served at once; more are answered 421 and closed.")]
     public int MaxSessions { get; init; } = 100;

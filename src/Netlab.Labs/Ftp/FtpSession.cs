@@ -9,8 +9,19 @@ using Netlab.Labs.Core;
 namespace Netlab.Labs.Ftp;
 
 /// <summary>What every session of one server shares.</summary>
-internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events, TimeProvider time)
+internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events, TimeProvider time,
+    Func<IPEndPoint, bool>? isOwnListener = null)
 {
+    /// <summary>The sessions' passive listeners now open: no session's PORT may aim at another's.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, byte> passive = new();
+
+    public void AddPassive(IPEndPoint endPoint) => passive[endPoint] = 0;
+
+    public void RemovePassive(IPEndPoint endPoint) => passive.TryRemove(endPoint, out _);
+
+    /// <summary>True when a data target is one of this process's own listeners (the environment's hook) or a session's passive port.</summary>
+    public bool IsOwnListener(IPEndPoint target) => passive.ContainsKey(target) || isOwnListener?.Invoke(target) == true;
+
     /// <summary>The clock of every timeout (idle, data, replies): the system's, or a fake one in tests.</summary>
     public TimeProvider Time { get; } = time;
 
@@ -45,6 +56,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
     private Socket? passiveListener;
     private int commands;
     private int transfers;
+    private int loginFailures;
     private bool quit;
 
     // What the state table reads (FtpStateTable).
@@ -80,7 +92,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         }
         finally
         {
-            passiveListener?.Dispose();
+            ClearDataSetup();
             control.CloseQuietly();
             context.Events.Emit(new LogLine(LogSeverity.Info,
                 $"session {client} closed ({(user is null ? "not logged in" : $"user {user}")}, {commands} commands, {transfers} transfers)"));
@@ -174,23 +186,56 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         return new FtpReply(331, "Please specify the password.");
     }
 
-    internal FtpReply Pass(string password)
+    /// <summary>
+    /// PASS. A wrong password is answered 530 only after a delay that doubles with each failure
+    /// in the session, and the control connection closes after <see cref="FtpServerOptions.MaxLoginFailures"/>
+    /// (as vsftpd's delay_failed_login and max_login_fails), so guessing is slow (RFC 2577 section 5).
+    /// </summary>
+    internal async Task PassAsync(string password, CancellationToken stopping)
     {
         if (user is not null)
-            return new FtpReply(230, "Already logged in.");
+        {
+            await ReplyAsync(230, "Already logged in.", stopping);
+            return;
+        }
         if (pendingUser is null)
-            return new FtpReply(503, "Login with USER first.");
+        {
+            await ReplyAsync(503, "Login with USER first.", stopping);
+            return;
+        }
         var name = pendingUser;
         pendingUser = null;
         var ok = name is "anonymous" or "ftp"
             ? Options.AllowAnonymous
             : context.Accounts.TryGetValue(name, out var expected)
               && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(password));
-        if (!ok)
-            return new FtpReply(530, "Login incorrect.");
-        user = name;
-        return new FtpReply(230, "Login successful.");
+        if (ok)
+        {
+            user = name;
+            await ReplyAsync(230, "Login successful.", stopping);
+            return;
+        }
+        loginFailures++;
+        if (FailedLoginDelay(loginFailures) is { } delay && delay > TimeSpan.Zero)
+            await Task.Delay(delay, context.Time, stopping);
+        await ReplyAsync(530, "Login incorrect.", stopping);
+        if (loginFailures >= Options.MaxLoginFailures)
+        {
+            context.Events.Emit(new LogLine(LogSeverity.Warning, $"session {client}: {loginFailures} failed logins; closing the control connection"));
+            quit = true;
+        }
     }
+
+    /// <summary>The wait before the 530 of the <paramref name="failures"/>th failed login: the option's delay, doubled each time, capped.</summary>
+    internal TimeSpan FailedLoginDelay(int failures)
+    {
+        var first = TimeSpan.FromMilliseconds(Options.LoginFailDelayMs);
+        var cap = first > MaxLoginDelay ? first : MaxLoginDelay;
+        var delay = first * Math.Pow(2, Math.Min(failures - 1, 20));
+        return delay > cap ? cap : delay;
+    }
+
+    private static readonly TimeSpan MaxLoginDelay = TimeSpan.FromSeconds(10);
 
     // ---- Parameters (RFC 959 section 4.1.2) -------------------------------------------------
 
@@ -250,12 +295,20 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     private FtpReply SetActive(IPEndPoint target, string verb)
     {
-        if (!FtpHostPort.Normalize(target.Address).Equals(peer) || target.Port < 1024)
+        target = new IPEndPoint(FtpHostPort.Normalize(target.Address), target.Port);
+        if (!target.Address.Equals(peer) || target.Port < 1024 || IsOwnListener(target))
             return new FtpReply(500, $"Illegal {verb} command.");
         ClearDataSetup();
-        activeTarget = new IPEndPoint(FtpHostPort.Normalize(target.Address), target.Port);
+        activeTarget = target;
         return new FtpReply(200, $"{verb} command successful. Consider using PASV.");
     }
+
+    /// <summary>
+    /// On loopback the client's own address is also the portal's: its HTTP port, its lab servers,
+    /// this server and other sessions' passive ports. A data connection never goes there (RFC 2577 section 3).
+    /// </summary>
+    private bool IsOwnListener(IPEndPoint target) =>
+        (target.Port == local.Port && target.Address.Equals(FtpHostPort.Normalize(local.Address))) || context.IsOwnListener(target);
 
     /// <summary>PASV and EPSV: listen on a fresh port of the address the client reached us on.</summary>
     internal FtpReply Passive(bool extended, string arg)
@@ -287,15 +340,20 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         }
         passiveListener = listener;
         var bound = (IPEndPoint)listener.LocalEndPoint!;
+        context.AddPassive(PassiveKey(bound));
         return extended ? new FtpReply(229, FtpHostPort.FormatEpsvReply(bound.Port)) : new FtpReply(227, FtpHostPort.FormatPasvReply(bound));
     }
 
     private void ClearDataSetup()
     {
         activeTarget = null;
+        if (passiveListener is { LocalEndPoint: IPEndPoint bound })
+            context.RemovePassive(PassiveKey(bound));
         passiveListener?.Dispose();
         passiveListener = null;
     }
+
+    private static IPEndPoint PassiveKey(IPEndPoint bound) => new(FtpHostPort.Normalize(bound.Address), bound.Port);
 
     // ---- Files and folders (RFC 959 section 4.1.3, RFC 3659) ---------------------------------
 
@@ -317,6 +375,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             ContentRoot.Outcome.Forbidden => new FtpReply(550, "Permission denied."),
             ContentRoot.Outcome.NotFound => new FtpReply(550, "No such file or directory."),
             _ when Directory.Exists(full) => new FtpReply(550, "Not a plain file."),
+            // A FIFO or device would block the open (or never end): regular files only.
+            _ when !ContentRoot.IsRegularFile(full) => new FtpReply(550, "Not a plain file."),
             _ => null,
         };
     }
@@ -588,6 +648,9 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         using var timeout = Deadline.After(Options.DataTimeoutMs, stopping, context.Time);
         if (activeTarget is { } target)
         {
+            // Checked again now: a lab server or a passive port may have opened there since PORT.
+            if (IsOwnListener(target))
+                throw new SocketException((int)SocketError.AccessDenied);
             var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {

@@ -24,7 +24,7 @@ internal static class FtpStateTable
         // Login and session (RFC 959 section 4.1.1); allowed before login, as vsftpd does.
         //  verb    needs, checked in this order        handler
         new("USER", [],                                 Reply((s, a) => s.User(a))),
-        new("PASS", [UserFirst],                        Reply((s, a) => s.Pass(a))),
+        new("PASS", [UserFirst],                        (s, a, t) => s.PassAsync(a, t)),
         new("QUIT", [],                                 (s, _, t) => s.QuitAsync(t)),
         new("NOOP", [],                                 Reply((_, _) => new FtpReply(200, "NOOP ok."))),
         new("SYST", [],                                 Reply((_, _) => new FtpReply(215, "UNIX Type: L8"))),

@@ -27,6 +27,9 @@ public sealed class HttpServer : TcpLabServer
 
     protected override int MaxSessions => context.Options.MaxConnections;
 
+    // A slowloris from one address fills its own share, not the server (issue 16, item 13).
+    protected override int MaxSessionsPerAddress => context.Options.MaxConnectionsPerAddress;
+
     protected override string Listening(EndPoint local) => $"HTTP server on http://{local}/ serving {Root.RootPath}";
 
     protected override Task ServeSessionAsync(Socket client, string name, CancellationToken stopping) =>

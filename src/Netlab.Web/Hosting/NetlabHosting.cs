@@ -60,7 +60,13 @@ public static class NetlabHosting
         var labContent = Path.GetFullPath(section.Get<NetlabOptions>()?.ContentRoot ?? new NetlabOptions().ContentRoot, builder.Environment.ContentRootPath);
         // Probes may ask what an in-process server saw (the heartbeat client's summary); the
         // directory resolves the ServerManager lazily because the manager needs the environment too.
-        services.AddSingleton(sp => new LabEnvironment(labContent) { Servers = new LazyServerDirectory(sp), DataDirectory = dataDirectory });
+        // FTP's PORT may not aim at the portal's own listeners (its HTTP port, its lab servers).
+        services.AddSingleton(sp => new LabEnvironment(labContent)
+        {
+            Servers = new LazyServerDirectory(sp),
+            DataDirectory = dataDirectory,
+            IsOwnListener = new OwnListeners(sp).Contains,
+        });
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());
         services.AddSingleton<ServerStore>();
