@@ -45,14 +45,15 @@ public sealed class StoreFailureTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
-    /// <summary>Refuses event rows as SQLite does on a full disk (SQLITE_FULL); the rest of the store still writes.</summary>
+    /// <summary>Refuses event rows (runs' and servers') as SQLite does on a full disk (SQLITE_FULL); the small record updates still write.</summary>
     private sealed class FullDisk : SaveChangesInterceptor
     {
         public volatile bool Full;
 
         public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            if (Full && eventData.Context!.ChangeTracker.Entries<RunEventEntity>().Any())
+            var tracker = eventData.Context!.ChangeTracker;
+            if (Full && (tracker.Entries<RunEventEntity>().Any() || tracker.Entries<ServerEventEntity>().Any()))
                 throw new DbUpdateException("An error occurred while saving the entity changes.", new Microsoft.Data.Sqlite.SqliteException("SQLite Error 13: 'database or disk is full'.", 13));
             return base.SavingChangesAsync(eventData, result, cancellationToken);
         }
