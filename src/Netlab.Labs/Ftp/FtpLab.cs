@@ -15,6 +15,8 @@ public static class FtpLab
         [
             new ProbeKind("ftp-client", "FTP client", typeof(FtpClientProbeOptions),
                 (options, _) => new FtpClientProbe((FtpClientProbeOptions)options)),
+            new ProbeKind("ftp-grade", "Server grader", typeof(FtpServerGraderOptions),
+                (options, environment) => new FtpServerGrader((FtpServerGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.
