@@ -17,6 +17,8 @@ public static class FtpLab
                 (options, _) => new FtpClientProbe((FtpClientProbeOptions)options)),
             new ProbeKind("ftp-grade", "Server grader", typeof(FtpServerGraderOptions),
                 (options, environment) => new FtpServerGrader((FtpServerGraderOptions)options, environment)),
+            new ProbeKind("ftp-client-grade", "Client grader", typeof(FtpClientGraderOptions),
+                (options, environment) => new FtpClientGrader((FtpClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.
