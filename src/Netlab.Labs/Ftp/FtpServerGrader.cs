@@ -12,7 +12,8 @@ public sealed record FtpServerGraderOptions
     [StringLength(100), Description("The user to log in as (anonymous by default); empty: no USER/PASS, as handout 004's own client does.")]
     public string User { get; init; } = "anonymous";
 
-    [DataType(DataType.Password), StringLength(100), Description("The password for that user.")]
+    // Not masked: an assignment stores its grader's options redacted, so a masked password would be lost before grading.
+    [StringLength(100), Description("The password for that user: a test account's, since the assignment keeps it as given.")]
     public string Password { get; init; } = "grader@netlab";
 
     [Display(Name = "Bare PORT (handout 004)")]
