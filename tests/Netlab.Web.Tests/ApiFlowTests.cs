@@ -164,12 +164,12 @@ public class ApiFlowTests(SharedPortal portal) : PortalTest(portal)
 public class HttpLabApiTests(SharedPortal portal) : PortalTest(portal)
 {
     [Fact]
-    public async Task The_http_lab_lists_its_client_and_grader()
+    public async Task The_http_lab_lists_its_client_and_graders()
     {
         var labs = (await Client.GetFromJsonAsync<JsonArray>("/api/labs"))!;
         var http = labs.Single(l => (string)l!["id"]! == "http")!;
         Assert.Equal("http", (string)http["server"]!["kind"]!);
-        Assert.Equal(["http-get", "http-grade"], http["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
+        Assert.Equal(["http-get", "http-grade", "http-client-grade"], http["probes"]!.AsArray().Select(p => (string)p!["kind"]!));
     }
 
     [Fact]

@@ -15,6 +15,10 @@ public static class DnsLab
         [
             new ProbeKind("dns-query", "DNS client", typeof(DnsProbeOptions),
                 (options, environment) => new DnsProbe((DnsProbeOptions)options, environment.Time)),
+            new ProbeKind("dns-grade", "Server grader", typeof(DnsServerGraderOptions),
+                (options, environment) => new DnsServerGrader((DnsServerGraderOptions)options, environment)),
+            new ProbeKind("dns-client-grade", "Client grader", typeof(DnsClientGraderOptions),
+                (options, environment) => new DnsClientGrader((DnsClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -15,6 +15,10 @@ public static class FtpLab
         [
             new ProbeKind("ftp-client", "FTP client", typeof(FtpClientProbeOptions),
                 (options, _) => new FtpClientProbe((FtpClientProbeOptions)options)),
+            new ProbeKind("ftp-grade", "Server grader", typeof(FtpServerGraderOptions),
+                (options, environment) => new FtpServerGrader((FtpServerGraderOptions)options, environment)),
+            new ProbeKind("ftp-client-grade", "Client grader", typeof(FtpClientGraderOptions),
+                (options, environment) => new FtpClientGrader((FtpClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -15,6 +15,8 @@ public static class HeartbeatLab
         [
             new ProbeKind("heartbeat-client", "Heartbeat client", typeof(HeartbeatClientOptions),
                 (options, environment) => new HeartbeatClient((HeartbeatClientOptions)options, environment)),
+            new ProbeKind("heartbeat-client-grade", "Client grader", typeof(HeartbeatClientGraderOptions),
+                (options, environment) => new HeartbeatClientGrader((HeartbeatClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -17,6 +17,8 @@ public static class HttpLab
                 (options, environment) => new HttpProbe((HttpProbeOptions)options, environment.Time)),
             new ProbeKind("http-grade", "Grader", typeof(HttpGraderOptions),
                 (options, environment) => new HttpGrader((HttpGraderOptions)options, environment)),
+            new ProbeKind("http-client-grade", "Client grader", typeof(HttpClientGraderOptions),
+                (options, environment) => new HttpClientGrader((HttpClientGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

@@ -81,12 +81,16 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
         }
 
         var request = parsed.Request!;
+        var bareLf = BareLineFeeds(buffer.AsSpan(0, parsed.Consumed));
         Consume(parsed.Consumed);
         if (context.Options.Transcript)
         {
             Transcript(TranscriptDirection.ClientToServer, $"{request.Method} {request.Target} {request.VersionText}");
             foreach (var (name, value) in request.Headers)
                 Transcript(TranscriptDirection.ClientToServer, $"{name}: {value}");
+            // Tolerated (RFC 9112 section 2.2), but said, so a client grader can see it.
+            if (bareLf > 0)
+                Transcript(TranscriptDirection.Info, $"{bareLf} line(s) of this request end in a bare LF instead of CRLF");
         }
 
         deadline.Restart(WriteTimeout);
@@ -285,6 +289,15 @@ internal sealed class HttpSession(Socket socket, string client, HttpSessionConte
             ArrayPool<byte>.Shared.Return(scratch);
         }
         return true;
+    }
+
+    private static int BareLineFeeds(ReadOnlySpan<byte> head)
+    {
+        var count = 0;
+        for (var i = 0; i < head.Length; i++)
+            if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r'))
+                count++;
+        return count;
     }
 
     private void Consume(int count)
