@@ -85,14 +85,17 @@ public sealed class TcpConsoleSession : IAsyncDisposable
         {
             // Drop earlier arrival signals: a wait for quiet after this line counts only what follows it.
             while (arrived.CurrentCount > 0) arrived.Wait(0, CancellationToken.None);
+            // In the transcript before it is on the wire: the reader may see the answer before
+            // SendAsync returns, and the answer must not read as if it came first.
+            events.Emit(new TranscriptLine(TranscriptDirection.ClientToServer, TranscriptChannel.Control, line));
             using var write = Deadline.After(settings.IdleTimeoutMs, cancellationToken, time);
             await socket.SendAsync(payload, SocketFlags.None, write.Token);
             Interlocked.Add(ref sent, payload.Length);
             idle.Restart(settings.IdleTimeoutMs);
-            events.Emit(new TranscriptLine(TranscriptDirection.ClientToServer, TranscriptChannel.Control, line));
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
+            events.Emit(new TranscriptLine(TranscriptDirection.Info, TranscriptChannel.Control, $"(that line was not sent: {e.Message})"));
             throw new LabException($"Could not send: {e.Message}");
         }
         finally
