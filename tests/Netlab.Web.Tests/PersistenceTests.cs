@@ -151,7 +151,7 @@ public class PersistenceTests
         Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/servers")).StatusCode);
         var mailbox = Netlab.Labs.Smtp.SmtpMailbox.OpenDirectory(Path.Combine(dataDirectory, "servers", serverId, "mailbox"));
         var kept = mailbox.List().Select(m => m.Id).ToHashSet();
-        Assert.Empty(acknowledged.Where(id => !kept.Contains(id)));
+        Assert.All(acknowledged, id => Assert.Contains(id, kept));
         foreach (var id in acknowledged)
         {
             var message = Netlab.Labs.Smtp.ReceivedMail.Parse(mailbox.Read(id)!);
