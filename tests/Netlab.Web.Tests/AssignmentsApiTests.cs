@@ -56,6 +56,12 @@ public sealed class AssignmentsApiTests(SharedPortal portal) : PortalTest(portal
         Assert.Null(graded["checks"]);
         var asStaff = await instructor.GetJsonAsync($"/api/submissions/{first["id"]}");
         Assert.All(asStaff["checks"]!.AsArray(), c => Assert.True((bool)c!["passed"]!));
+        // Nor does the graded run show them to her before the due date: it is not hers to open yet.
+        var gradedRun = (string)graded["runId"]!;
+        foreach (var url in new[] { $"/api/runs/{gradedRun}", $"/api/runs/{gradedRun}/events", $"/api/runs/{gradedRun}/events/stream" })
+            Assert.True((await alice.GetAsync(url)).StatusCode == HttpStatusCode.NotFound, url);
+        Assert.DoesNotContain((await alice.GetFromJsonAsync<JsonArray>("/api/runs?limit=1000"))!, r => (string)r!["id"]! == gradedRun);
+        Assert.Equal(HttpStatusCode.OK, (await instructor.GetAsync($"/api/runs/{gradedRun}/events")).StatusCode);
 
         // Bob sees neither Alice's submission nor it in his list; he cannot override.
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/submissions/{first["id"]}")).StatusCode);
@@ -82,6 +88,7 @@ public sealed class AssignmentsApiTests(SharedPortal portal) : PortalTest(portal
         var visible = await alice.GetJsonAsync($"/api/submissions/{first["id"]}");
         Assert.False((bool)visible["detailsHidden"]!);
         Assert.NotEmpty(visible["checks"]!.AsArray());
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/runs/{visible["runId"]}/events")).StatusCode);
 
         // Override Bob's 0 with a comment: both kept, the override counts.
         var overridden = await instructor.PutAsJsonAsync($"/api/submissions/{bobs["id"]}/override", new { score = 7.5, comment = "Server was down during grading; checked by hand." });

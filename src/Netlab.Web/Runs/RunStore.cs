@@ -11,7 +11,7 @@ namespace Netlab.Web.Runs;
 /// Reads runs and their events: from the live feed while a run is going, from SQLite after.
 /// Students see only their own runs; someone else's run answers 404, as if it did not exist.
 /// </summary>
-public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator)
+public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator, TimeProvider time)
 {
     /// <summary>The newest runs, as the API lists them: the first page of a <see cref="PageAsync"/> query.</summary>
     public async Task<IReadOnlyList<RunDto>> ListAsync(RunQuery query, Viewer viewer, CancellationToken cancellationToken) =>
@@ -21,7 +21,7 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
     public async Task<(IReadOnlyList<RunDto> Runs, int Total)> PageAsync(RunQuery q, Viewer viewer, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = Visible(db.Runs.AsNoTracking(), viewer);
+        var query = Visible(db, viewer);
         if (q.Owner is { Length: > 0 } owner)
             query = query.Where(r => r.OwnerId == owner);
         if (!string.IsNullOrEmpty(q.Lab))
@@ -55,7 +55,7 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var created = DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Unspecified);
-        var runs = Visible(db.Runs.AsNoTracking(), viewer);
+        var runs = Visible(db, viewer);
         var previous = await runs.Where(r => r.CreatedAt < created).OrderByDescending(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
         var next = await runs.Where(r => r.CreatedAt > created).OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(cancellationToken);
         return (previous, next);
@@ -64,8 +64,11 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
     /// <summary>A run the viewer may see; 404 for an unknown run and for someone else's.</summary>
     public async Task<RunDto> GetAsync(Guid id, Viewer viewer, CancellationToken cancellationToken)
     {
-        var run = await LoadAsync(id, cancellationToken);
-        return viewer.CanSee(run.Owner?.Id) ? run : throw ProblemException.NotFound("run", id);
+        if (viewer.IsStaff)
+            return await LoadAsync(id, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var run = await Visible(db, viewer).FirstOrDefaultAsync(r => r.Id == id, cancellationToken) ?? throw ProblemException.NotFound("run", id);
+        return RunDto.From(run);
     }
 
     /// <summary>A run by id with no access check: for views showing a run the page already got through <see cref="GetAsync"/>.</summary>
@@ -91,8 +94,20 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private static IQueryable<RunEntity> Visible(IQueryable<RunEntity> runs, Viewer viewer) =>
-        viewer.IsStaff ? runs : runs.Where(r => r.OwnerId == viewer.Id);
+    /// <summary>
+    /// The runs a viewer may see: staff all; a student their own, except the graded runs of an
+    /// assignment whose checks are shown only after its due date (until then the score is on the
+    /// assignment page, the checks nowhere).
+    /// </summary>
+    private IQueryable<RunEntity> Visible(NetlabDbContext db, Viewer viewer)
+    {
+        var runs = db.Runs.AsNoTracking();
+        if (viewer.IsStaff)
+            return runs;
+        var now = time.GetUtcNow().UtcDateTime;
+        return runs.Where(r => r.OwnerId == viewer.Id && !db.Submissions.Any(s => s.RunId == r.Id
+            && db.Assignments.Any(a => a.Id == s.AssignmentId && a.Details == DetailsVisibility.AfterDue && a.DueAt > now)));
+    }
 
     /// <summary>The run's stored events as their JSON, in order (the caller checked access).</summary>
     public async Task<IReadOnlyList<string>> StoredEventsAsync(Guid id, CancellationToken cancellationToken)
