@@ -4,14 +4,26 @@ the control port, read the greeting, listen on a data port, send 'PORT <port>' (
 number, no USER or PASS), then each command; the server connects to the data port and sends
 the data, then closes it (the end of the transfer); the status comes on the control connection.
 
-    python3 handout004_ftp_client.py HOST CONTROL_PORT COMMAND...
+    python3 handout004_ftp_client.py [--bare] HOST CONTROL_PORT COMMAND...
+
+--bare sends each command as the handout's client does, cs.send('PORT 12346'): one send(), no line end.
 
 Prints each control reply as "CONTROL <line>" and each transfer's data after "DATA <n bytes>".
 """
 import socket
 import sys
 
-host, port, commands = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+args = sys.argv[1:]
+bare = args[0] == "--bare"
+if bare:
+    args = args[1:]
+host, port, commands = args[0], int(args[1]), args[2:]
+END = b"" if bare else b"\r\n"
+
+
+def send(command):
+    cs.send(command.encode() + END)
+
 cs = socket.create_connection((host, port), timeout=10)
 f = cs.makefile("rb")
 
@@ -34,10 +46,10 @@ ds = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 ds.bind((host, 0))
 ds.listen(1)
 ds.settimeout(10)
-cs.sendall(("PORT %d\r\n" % ds.getsockname()[1]).encode())
+send("PORT %d" % ds.getsockname()[1])
 reply()
 for command in commands:
-    cs.sendall((command + "\r\n").encode())
+    send(command)
     code = reply()
     if code == "150":
         conn, _ = ds.accept()
@@ -52,7 +64,7 @@ for command in commands:
         sys.stdout.write(data.decode(errors="replace"))
         reply()
         # A new PORT for the next transfer, as RFC 959 clients do.
-        cs.sendall(("PORT %d\r\n" % ds.getsockname()[1]).encode())
+        send("PORT %d" % ds.getsockname()[1])
         reply()
-cs.sendall(b"QUIT\r\n")
+send("QUIT")
 reply()

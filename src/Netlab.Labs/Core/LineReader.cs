@@ -40,6 +40,25 @@ public sealed class LineReader(Stream stream, int bufferSize = 16 * 1024)
         skipping = null;
     }
 
+    /// <summary>
+    /// What was received of a line that has not ended yet, taken as a whole line (flagged bare-LF:
+    /// it had no CRLF). For peers that send a command in one send() without a line end, as
+    /// handout 004's client does; the caller decides when the peer has stopped sending. Null when
+    /// nothing is buffered.
+    /// </summary>
+    public WireLine? TakeUnterminated(int maxLength)
+    {
+        if (end == start && skipping is null)
+            return null;
+        var pending = buffer.AsSpan(start, end - start);
+        var line = skipping is { } kept ? new WireLine(kept, true, true)
+            : pending.Length > maxLength ? new WireLine(pending[..maxLength].ToArray(), true, true)
+            : new WireLine(pending.ToArray(), true, false);
+        start = end = 0;
+        skipping = null;
+        return line;
+    }
+
     /// <summary>The next line, or null when the peer closed (a partial last line is lost).</summary>
     public async Task<WireLine?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {

@@ -101,6 +101,9 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     private sealed class IdleException : Exception;
 
+    /// <summary>How long a handout-004 client may pause inside a command before what it sent counts as the whole command.</summary>
+    private const int HandoutPauseMs = 300;
+
     /// <summary>The next command line: one read during a transfer, else from the socket within the idle timeout.</summary>
     private async Task<WireLine?> NextLineAsync(CancellationToken stopping)
     {
@@ -109,7 +112,26 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         using var idle = Deadline.After(Options.IdleTimeoutMs, stopping, context.Time);
         try
         {
-            return await reader.ReadLineAsync(FtpCommandParser.MaxLine, idle.Token);
+            if (!Options.Handout004Mode)
+                return await reader.ReadLineAsync(FtpCommandParser.MaxLine, idle.Token);
+            // Handout 004's client sends each command in one send() with no line end and waits
+            // for the answer: bytes followed by a pause of HandoutPauseMs are a whole command.
+            while (true)
+            {
+                using var pause = Deadline.After(HandoutPauseMs, idle.Token, context.Time);
+                try
+                {
+                    return await reader.ReadLineAsync(FtpCommandParser.MaxLine, pause.Token);
+                }
+                catch (OperationCanceledException) when (pause.Expired && reader.TakeUnterminated(FtpCommandParser.MaxLine) is { } unterminated)
+                {
+                    return unterminated;
+                }
+                catch (OperationCanceledException) when (pause.Expired)
+                {
+                    // Nothing has arrived yet: keep waiting, within the idle timeout.
+                }
+            }
         }
         catch (OperationCanceledException) when (idle.Expired)
         {

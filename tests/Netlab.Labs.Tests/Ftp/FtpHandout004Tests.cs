@@ -11,6 +11,21 @@ public class FtpHandout004Tests
             server.Server.LocalEndPoint!.Port.ToString(CultureInfo.InvariantCulture), .. commands]);
 
     [Fact]
+    public async Task In_handout_mode_commands_sent_without_a_line_end_as_the_handouts_client_does_are_answered()
+    {
+        await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { Handout004Mode = true });
+        // cs.send('PORT 12346'): one send() per command, no CRLF; the server takes a pause as its end.
+        var (code, output, error) = await Tool.RunAsync(Tool.Python, [PythonPeer.PeerPath("handout004_ftp_client.py"), "--bare", "127.0.0.1",
+            server.Server.LocalEndPoint!.Port.ToString(CultureInfo.InvariantCulture), "LIST", "RETR readme.txt"]);
+        Assert.True(code == 0, error + output);
+        Assert.Contains("CONTROL 200 ", output);
+        Assert.Contains("readme.txt", output);
+        Assert.Contains($"DATA {new FileInfo(Path.Combine(server.Content, "ftp", "readme.txt")).Length}", output);
+        Assert.Equal(2, output.Split('\n').Count(l => l.StartsWith("CONTROL 226 ", StringComparison.Ordinal)));
+        Assert.Contains("CONTROL 221 ", output);
+    }
+
+    [Fact]
     public async Task In_handout_mode_a_bare_PORT_without_login_lists_and_retrieves()
     {
         await using var server = await RunningFtpServer.StartAsync(new FtpServerOptions { Handout004Mode = true });
