@@ -62,6 +62,11 @@ public sealed class AssignmentsApiTests(SharedPortal portal) : PortalTest(portal
             Assert.True((await alice.GetAsync(url)).StatusCode == HttpStatusCode.NotFound, url);
         Assert.DoesNotContain((await alice.GetFromJsonAsync<JsonArray>("/api/runs?limit=1000"))!, r => (string)r!["id"]! == gradedRun);
         Assert.Equal(HttpStatusCode.OK, (await instructor.GetAsync($"/api/runs/{gradedRun}/events")).StatusCode);
+        var ownBook = await alice.GetJsonAsync("/api/gradebook");
+        var ownColumn = ownBook["assignments"]!.AsArray().Select(a => (string)a!["id"]!).ToList().IndexOf(id);
+        var ownCell = ownBook["students"]!.AsArray().Single()!["cells"]![ownColumn]!;
+        Assert.Equal(10.0, (double)ownCell["score"]!);
+        Assert.Null(ownCell["runId"]); // no link to a run she may not open yet
 
         // Bob sees neither Alice's submission nor it in his list; he cannot override.
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/submissions/{first["id"]}")).StatusCode);

@@ -343,7 +343,10 @@ public sealed class GradingService(
         var rows = people
             .Select(p =>
             {
-                var cells = assignments.Select(a => Cell(a, [.. submissions.Where(s => s.AssignmentId == a.Id && s.StudentId == p.Key)])).ToList();
+                var cells = assignments.Select(a => Cell(a, [.. submissions.Where(s => s.AssignmentId == a.Id && s.StudentId == p.Key)]))
+                    // A student's graded run is not theirs to open before an afterDue assignment is due (RunStore hides it): no link to it either.
+                    .Select((c, i) => !viewer.IsStaff && assignments[i].Details == DetailsVisibility.AfterDue && assignments[i].DueAt > Now ? c with { RunId = null } : c)
+                    .ToList();
                 return new GradebookRow(p.Key, p.Value.Email, p.Value.Name, cells, Math.Round(cells.Sum(c => c.Score ?? 0), 2));
             })
             .OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Email, StringComparer.OrdinalIgnoreCase)
