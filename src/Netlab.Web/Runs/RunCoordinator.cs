@@ -84,7 +84,7 @@ public sealed class RunCoordinator(
         }
 
         var run = new ActiveRun(entity, probe, new EventStream(entity.Id.ToString()), new EventFeed(),
-            CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token));
+            CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token), new HubForwarder(hub.Clients.Group(RunsHub.RunGroup(entity.Id)), logger, $"run {entity.Id}"));
         active[entity.Id] = run;
         run.Completion = Task.Run(() => ExecuteAsync(run, probe, target), CancellationToken.None);
         var dto = RunDto.From(entity);
@@ -193,19 +193,21 @@ public sealed class RunCoordinator(
         }
         var dto = RunDto.From(entity);
         RunChanged?.Invoke(new RunChange(dto));
-        await hub.Clients.Group(RunsHub.RunGroup(entity.Id)).SendAsync("runEnded", dto);
+        // After its last event, through the same forwarder: a hub client sees the end last.
+        run.Hub.Post("runEnded", dto);
+        run.Hub.Complete();
     }
 
     /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>
     private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
     {
-        var destination = new RunDestination(run, hub.Clients.Group(RunsHub.RunGroup(run.Entity.Id)), settings.CurrentValue.Limits.EventsPerRun);
+        var destination = new RunDestination(run, settings.CurrentValue.Limits.EventsPerRun);
         await pump.RunAsync(run.Events.Reader, destination);
         return (destination.Count, destination.Summary);
     }
 
     /// <summary>A run's rows are its RunEvents; live, its feed and its hub group get each event as stored.</summary>
-    private sealed class RunDestination(ActiveRun run, IClientProxy group, int limit) : IEventDestination
+    private sealed class RunDestination(ActiveRun run, int limit) : IEventDestination
     {
         public int Count { get; private set; }
         public Summary? Summary { get; private set; }
@@ -240,7 +242,7 @@ public sealed class RunCoordinator(
             run.Feed.Publish([.. batch.Select(e => e.Event)]);
             // The stored JSON as is, so hub subscribers get exactly what the API returns.
             foreach (var e in batch)
-                await group.SendAsync("event", JsonElement.Parse(e.Json));
+                run.Hub.Post("event", JsonElement.Parse(e.Json));
         }
     }
 
@@ -253,7 +255,7 @@ public sealed class RunCoordinator(
         await Task.WhenAll(active.Values.Select(r => r.Completion)).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private sealed record ActiveRun(RunEntity Entity, IProbe Probe, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation)
+    private sealed record ActiveRun(RunEntity Entity, IProbe Probe, EventStream Events, EventFeed Feed, CancellationTokenSource Cancellation, HubForwarder Hub)
     {
         public Task Completion { get; set; } = Task.CompletedTask;
 

@@ -49,6 +49,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
     private readonly ConcurrentDictionary<Guid, HostedServer> servers = new();
 
+    private ILogger Logger => logger;
+
     private long MaxStoredEvents => settings.CurrentValue.Servers.MaxStoredEventsPerServer;
 
     public event Action? ServersChanged;
@@ -243,6 +245,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         }
         finally
         {
+            hosted.Hub.Complete();
             hosted.Feed.Complete();
         }
     }
@@ -317,8 +320,11 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             Feed.Publish(events);
             if (Array.Exists(events, e => e is ServerStateChanged))
                 manager.ServersChanged?.Invoke();
-            await group.SendAsync("events", events);
+            Hub.Post("events", events);
         }
+
+        /// <summary>The server's hub group, fed on its own task so a slow hub client never holds up the pump.</summary>
+        public HubForwarder Hub { get; } = new(group, manager.Logger, $"server {entity.Id}");
 
         public ServerDto ToDto() => new(Entity.Id, Entity.Lab, Server.LocalEndPoint?.Address.ToString() ?? Entity.Address, Server.LocalEndPoint?.Port ?? Entity.Port,
             Status(Server.State), Server.FaultReason, options, DateTime.SpecifyKind(Entity.StartedAt, DateTimeKind.Utc), NotStored + Server.Events.Dropped,
