@@ -15,6 +15,8 @@ public static class SmtpLab
         [
             new ProbeKind("smtp-send", "Mail client", typeof(SmtpProbeOptions),
                 (options, environment) => new SmtpClientProbe((SmtpProbeOptions)options, environment)),
+            new ProbeKind("smtp-grade", "Server grader", typeof(SmtpServerGraderOptions),
+                (options, environment) => new SmtpServerGrader((SmtpServerGraderOptions)options, environment)),
             new ProbeKind("smtp-client-grade", "Client grader", typeof(SmtpClientGraderOptions),
                 (options, environment) => new SmtpClientGrader((SmtpClientGraderOptions)options, environment)),
         ])

@@ -132,7 +132,12 @@ public sealed class TcpConsoleSession : IAsyncDisposable
             {
                 var n = await socket.ReceiveAsync(buffer, SocketFlags.None, idle.Token);
                 if (n == 0)
+                {
+                    // The server's FIN may answer ours (DisposeAsync marks closed before it hangs up): then the client closed.
+                    if (Volatile.Read(ref closed) == 1)
+                        (by, reason) = ("client", "closed");
                     break;
+                }
                 idle.Restart(settings.IdleTimeoutMs);
                 var total = Interlocked.Add(ref received, n);
                 Report(buffer.AsSpan(0, n));
