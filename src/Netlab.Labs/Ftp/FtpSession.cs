@@ -22,6 +22,23 @@ internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem 
     /// <summary>True when a data target is one of this process's own listeners (the environment's hook) or a session's passive port.</summary>
     public bool IsOwnListener(IPEndPoint target) => passive.ContainsKey(target) || isOwnListener?.Invoke(target) == true;
 
+    /// <summary>How long failed logins from an address count against it: a new connection does not start the delay again.</summary>
+    public static readonly TimeSpan LoginFailureWindow = TimeSpan.FromMinutes(10);
+    private const int MaxTrackedAddresses = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPAddress, (int Count, DateTimeOffset Last)> loginFailures = new();
+
+    /// <summary>Records a failed login from an address; returns how many it has made within the window, this one included.</summary>
+    public int LoginFailed(IPAddress address)
+    {
+        var now = Time.GetUtcNow();
+        if (loginFailures.Count >= MaxTrackedAddresses)
+            foreach (var stale in loginFailures.Where(f => now - f.Value.Last > LoginFailureWindow).Select(f => f.Key).ToList())
+                loginFailures.TryRemove(stale, out _);
+        return loginFailures.AddOrUpdate(address, (1, now), (_, old) => (now - old.Last > LoginFailureWindow ? 1 : old.Count + 1, now)).Count;
+    }
+
+    public void LoginSucceeded(IPAddress address) => loginFailures.TryRemove(address, out _);
+
     /// <summary>The clock of every timeout (idle, data, replies): the system's, or a fake one in tests.</summary>
     public TimeProvider Time { get; } = time;
 
@@ -210,7 +227,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
 
     /// <summary>
     /// PASS. A wrong password is answered 530 only after a delay that doubles with each failure
-    /// in the session, and the control connection closes after <see cref="FtpServerOptions.MaxLoginFailures"/>
+    /// in the session or from its address (within 10 minutes), and the control connection closes after <see cref="FtpServerOptions.MaxLoginFailures"/>
     /// (as vsftpd's delay_failed_login and max_login_fails), so guessing is slow (RFC 2577 section 5).
     /// </summary>
     internal async Task PassAsync(string password, CancellationToken stopping)
@@ -234,11 +251,15 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         if (ok)
         {
             user = name;
+            context.LoginSucceeded(peer);
             await ReplyAsync(230, "Login successful.", stopping);
             return;
         }
         loginFailures++;
-        if (FailedLoginDelay(loginFailures) is { } delay && delay > TimeSpan.Zero)
+        // The delay grows with the failures of the session and of its address, whichever has more:
+        // a guesser who reconnects after each close keeps the longest delay.
+        var failures = Math.Max(loginFailures, context.LoginFailed(peer));
+        if (FailedLoginDelay(failures) is { } delay && delay > TimeSpan.Zero)
             await Task.Delay(delay, context.Time, stopping);
         await ReplyAsync(530, "Login incorrect.", stopping);
         if (loginFailures >= Options.MaxLoginFailures)

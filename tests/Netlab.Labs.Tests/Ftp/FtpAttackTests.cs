@@ -46,6 +46,15 @@ public sealed class FtpAttackTests
         Assert.Equal(["530 Login incorrect.", "530 Login incorrect.", "530 Login incorrect.", "closed"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await server.SessionsClosedAsync();
         await server.Events.WaitForAsync<LogLine>(1, l => l.Severity == LogSeverity.Warning && l.Text.Contains("3 failed logins; closing"));
+
+        // Reconnecting does not start over: the address's fourth failure waits 8 s.
+        await using var again = await RawFtp.ConnectAsync(server.EndPoint, login: false);
+        Assert.Equal(331, (await again.SendAsync("USER alice")).Code);
+        await again.SendBytesAsync("PASS guess4\r\n"u8.ToArray());
+        await clock.SetAsync(TimeSpan.FromSeconds(8));
+        Assert.Equal(0, again.Socket.Available);
+        clock.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal("530 Login incorrect.", (await again.ReadAsync()).ToString());
     }
 
     [Fact]
