@@ -43,8 +43,10 @@ public static class NetlabHosting
         {
             throw new StartupProblemException($"The data folder {dataDirectory} cannot be created: {e.Message} Set Netlab:DataDirectory to a folder the portal may write.", e);
         }
-        // Taken before anything reads the database (DatabaseStartup depends on it), released on shutdown.
-        services.AddSingleton(_ => DataDirectoryLock.Acquire(dataDirectory));
+        // Taken now, before the host starts (a refusal is then one line from Program, not a hosting
+        // failure with its stack); released when the host disposes it (DatabaseStartup depends on it).
+        var dataLock = DataDirectoryLock.Acquire(dataDirectory);
+        services.AddSingleton(_ => dataLock);
         services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
             $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
             sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));
