@@ -17,6 +17,8 @@ public static class EchoLab
         [
             new ProbeKind("echo-client", "Echo client", typeof(EchoClientOptions),
                 (options, environment) => new EchoClientProbe((EchoClientOptions)options, environment.Time)),
+            new ProbeKind("echo-grade", "Server grader", typeof(EchoServerGraderOptions),
+                (options, environment) => new EchoServerGrader((EchoServerGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

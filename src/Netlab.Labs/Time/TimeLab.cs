@@ -15,6 +15,8 @@ public static class TimeLab
         [
             new ProbeKind("time-sync", "Time client (Cristian)", typeof(TimeSyncOptions),
                 (options, environment) => new TimeSyncProbe((TimeSyncOptions)options, environment.Time)),
+            new ProbeKind("time-grade", "Server grader", typeof(TimeServerGraderOptions),
+                (options, environment) => new TimeServerGrader((TimeServerGraderOptions)options, environment)),
         ])
     {
         // The JSON "kind" of each event is stored with every run: never rename one.

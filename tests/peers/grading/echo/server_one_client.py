@@ -1,0 +1,20 @@
+# Bug: no thread per client: serve() runs in the accept loop, so a second client waits until the
+# first has gone.
+import socket, sys, threading
+
+def serve(conn):
+    with conn:
+        while True:
+            data = conn.recv(1024)
+            if not data:
+                return
+            conn.sendall(data.upper())
+
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(16)
+print("PORT", srv.getsockname()[1], flush=True)
+while True:
+    conn, _ = srv.accept()
+    serve(conn)
