@@ -93,6 +93,20 @@ public sealed class ReceivedMail
     }
 
     /// <summary>Just the Subject header, for the server's log line, without parsing the body.</summary>
+    /// <summary>The media types of a message's leaf parts (text/plain, image/png, ...), in order; null when it cannot be read.</summary>
+    public static IReadOnlyList<string>? LeafMediaTypes(byte[] raw)
+    {
+        try
+        {
+            var parts = Parse(raw).Parts;
+            return [.. parts.Where(p => !parts.Any(c => c.Path.StartsWith(p.Path + ".", StringComparison.Ordinal) || (p.Path == "0" && c.Path != "0"))).Select(p => p.MediaType)];
+        }
+        catch (Exception e) when (e is FormatException or ParseException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public static string? PeekSubject(byte[] raw)
     {
         try

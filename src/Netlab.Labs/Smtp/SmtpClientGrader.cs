@@ -8,6 +8,14 @@ public sealed record SmtpClientGraderOptions
 {
     [Display(AutoGenerateField = false), Description("The Netlab SMTP server the student's client talked to (set by the assignment).")]
     public string? ServerId { get; init; }
+
+    [Display(Name = "Check STARTTLS")]
+    [Description("Also check the handout's optional exercise 1: the client switched to TLS with STARTTLS (the server must offer it).")]
+    public bool StartTls { get; init; }
+
+    [Display(Name = "Check text and image")]
+    [Description("Also check the handout's optional exercise 2: the message is MIME with a text part and an image part.")]
+    public bool TextAndImage { get; init; }
 }
 
 /// <summary>
@@ -39,7 +47,7 @@ public sealed class SmtpClientGrader(SmtpClientGraderOptions options, LabEnviron
         if (closed is null)
         {
             const string none = "the server has no finished session: run your client against this server's port until it ends, then submit";
-            foreach (var (name, points, expected) in Checks)
+            foreach (var (name, points, expected) in ChecksFor(options))
                 checks.Record(name, points, expected, false, none);
             checks.Finish();
             return;
@@ -87,6 +95,22 @@ public sealed class SmtpClientGrader(SmtpClientGraderOptions options, LabEnviron
         checks.Record(Checks[6].Name, Checks[6].Points, Checks[6].Expected, !string.IsNullOrWhiteSpace(subject),
             !string.IsNullOrWhiteSpace(subject) ? $"Subject: {subject}"
             : mail is null ? "no message arrived" : "the message has no Subject header: put \"Subject: ...\" in the headers, before the blank line");
+
+        if (options.StartTls)
+            checks.Record(TlsCheck.Name, TlsCheck.Points, TlsCheck.Expected, closed.Tls,
+                closed.Tls ? "the session switched to TLS (STARTTLS, RFC 3207)"
+                : commands.Any(c => Verb(c) == "STARTTLS") ? "STARTTLS was sent but the session never ran over TLS: after the 220 reply, wrap the socket in TLS and say EHLO again"
+                : "no STARTTLS: after EHLO, send STARTTLS, read 220, then wrap the socket in TLS (RFC 3207 section 4)");
+        if (options.TextAndImage)
+        {
+            var types = mail?.MediaTypes ?? [];
+            var ok = types.Any(t => t.StartsWith("text/", StringComparison.OrdinalIgnoreCase)) && types.Any(t => t.StartsWith("image/", StringComparison.OrdinalIgnoreCase));
+            checks.Record(MimeCheck.Name, MimeCheck.Points, MimeCheck.Expected, ok,
+                ok ? $"parts: {string.Join(", ", types)}"
+                : mail is null ? "no message arrived"
+                : types.Count == 0 ? "the message could not be read as MIME: give it MIME-Version: 1.0 and a multipart Content-Type with a boundary"
+                : $"the message's parts are {string.Join(", ", types)}: send multipart/mixed with a text/plain part and an image part (Content-Type image/..., base64)");
+        }
         checks.Finish();
     }
 
@@ -100,6 +124,13 @@ public sealed class SmtpClientGrader(SmtpClientGraderOptions options, LabEnviron
         ("QUIT", 1, "the client ends with QUIT"),
         ("Subject", 1, "the message arrived with a Subject"),
     ];
+
+    private static readonly (string Name, double Points, string Expected) TlsCheck = ("STARTTLS", 1, "the client switched to TLS with STARTTLS");
+    private static readonly (string Name, double Points, string Expected) MimeCheck = ("Text and image", 1, "the message is MIME with a text part and an image part");
+
+    /// <summary>The checks a grading with these options makes: the handout's, and the optional exercises when asked.</summary>
+    private static IEnumerable<(string Name, double Points, string Expected)> ChecksFor(SmtpClientGraderOptions options) =>
+        [.. Checks, .. options.StartTls ? [TlsCheck] : Array.Empty<(string, double, string)>(), .. options.TextAndImage ? [MimeCheck] : Array.Empty<(string, double, string)>()];
 
     private static string Verb(string line) => line.Split(' ', ':')[0].Trim().ToUpperInvariant();
 }

@@ -2,8 +2,9 @@ using Netlab.Labs.Core;
 
 namespace Netlab.Labs.Smtp;
 
-/// <summary>A message an SMTP server accepted into its mailbox.</summary>
-public sealed record MailAccepted(string MessageId, string Session, string From, IReadOnlyList<string> To, string? Subject, long Size) : LabEvent;
+/// <summary>A message an SMTP server accepted into its mailbox; MediaTypes are its leaf MIME parts' types (null: not known).</summary>
+public sealed record MailAccepted(string MessageId, string Session, string From, IReadOnlyList<string> To, string? Subject, long Size,
+    IReadOnlyList<string>? MediaTypes = null) : LabEvent;
 
 /// <summary>How an SMTP session ended.</summary>
 public enum SmtpSessionEnd

@@ -508,7 +508,7 @@ internal sealed class SmtpSession
                 return;
         }
         messages++;
-        context.Events.Emit(new MailAccepted(mail.Id, id, sender, envelope, ReceivedMail.PeekSubject(raw), mail.Size));
+        context.Events.Emit(new MailAccepted(mail.Id, id, sender, envelope, ReceivedMail.PeekSubject(raw), mail.Size, ReceivedMail.LeafMediaTypes(raw)));
         await SendAsync(SmtpReply.Of(250, $"2.0.0 Ok: queued as {mail.Id}"));
     }
 

@@ -24,6 +24,13 @@ public sealed class ServerEventLog
             return events.ToList();
     });
 
+    /// <summary>The events so far.</summary>
+    public IReadOnlyList<LabEvent> Snapshot()
+    {
+        lock (events)
+            return [.. events];
+    }
+
     /// <summary>Every event, once the server has stopped and its stream is complete.</summary>
     public Task<List<LabEvent>> Completion { get; }
 
