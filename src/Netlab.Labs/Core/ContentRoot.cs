@@ -21,6 +21,14 @@ public sealed class ContentRoot
 
     public string RootPath { get; }
 
+    /// <summary>What the root's regular files take together, in bytes (links not followed): what a quota counts.</summary>
+    public long BytesUsed() => BytesUnder(RootPath);
+
+    /// <summary>What the regular files under a folder take together, in bytes (links not followed).</summary>
+    public static long BytesUnder(string folder) => new DirectoryInfo(folder)
+        .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+        .Sum(f => f.Length);
+
     public enum Outcome { Found, NotFound, Forbidden }
 
     /// <summary>

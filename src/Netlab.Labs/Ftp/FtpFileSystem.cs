@@ -27,11 +27,6 @@ public sealed class FtpFileSystem
 
     public ContentRoot Root { get; }
 
-    /// <summary>What every regular file under the root takes, in bytes (links not followed); a quota counts against it.</summary>
-    public long UsedBytes() => new DirectoryInfo(Root.RootPath)
-        .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
-        .Sum(f => f.Length);
-
     /// <summary>The virtual path of the writable folder, e.g. "/upload"; null when there is none.</summary>
     public string? UploadPath { get; }
 

@@ -565,7 +565,7 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
         var partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
         // The file may be as large as the server takes, and as the room left in its quota
         // (RFC 959 section 4.2: 552, "exceeded storage allocation").
-        var room = (long)Options.QuotaMegabytes * 1024 * 1024 - context.Files.UsedBytes();
+        var room = (long)Options.QuotaMegabytes * 1024 * 1024 - context.Files.Root.BytesUsed();
         if (room <= 0)
         {
             await ReplyAsync(552, $"Exceeded storage allocation: this server's files already take its quota of {Options.QuotaMegabytes} MB.", stopping);

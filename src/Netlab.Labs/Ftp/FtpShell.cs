@@ -233,11 +233,6 @@ public sealed class FtpShell : IAsyncDisposable
         return new FtpShellResult(true, ["OK List contents of remote dir", .. lines], result.Reply.Code);
     }
 
-    /// <summary>What the scratch folder's regular files take, in bytes (links not followed).</summary>
-    public static long ScratchUsedBytes(string folder) => new DirectoryInfo(folder)
-        .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
-        .Sum(f => f.Length);
-
     private async Task<FtpShellResult> GetAsync(string remote, string? localName, CancellationToken cancellationToken)
     {
         if (connection is not { } c)
@@ -245,7 +240,7 @@ public sealed class FtpShell : IAsyncDisposable
         var local = FtpFileSystem.Combine(localDirectory, localName ?? FtpFileSystem.Name(FtpFileSystem.Combine("/", remote)));
         if (LocalTarget(local) is not { } full)
             return Fail($"Cannot write the local file '{local}'.");
-        var room = options.MaxScratchBytes - ScratchUsedBytes(scratch.RootPath);
+        var room = options.MaxScratchBytes - scratch.BytesUsed();
         if (room <= 0)
             return Fail($"The local folder is full: its files take its quota of {options.MaxScratchBytes / 1024 / 1024} MB. Delete some first.");
         var partial = full + ".part";

@@ -40,7 +40,7 @@ public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, Se
 /// once stopped it is only in the store (<see cref="ServerStore"/>).
 /// </summary>
 public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub,
-    IDbContextFactory<NetlabDbContext> contexts, EventPump pump, TimeProvider time, ILogger<ServerManager> logger)
+    IDbContextFactory<NetlabDbContext> contexts, EventPump pump, Data.LabDirectories directories, TimeProvider time, ILogger<ServerManager> logger)
     : IHostedService, ILabServerDirectory
 {
     /// <summary>Events kept per server for a newly opened page; servers under load emit many.</summary>
@@ -96,7 +96,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     }
 
     /// <summary>The server's own folder, kept after it stops: &lt;DataDirectory&gt;/servers/&lt;id&gt;.</summary>
-    public string StorageDirectory(Guid id) => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "servers", id.ToString());
+    public string StorageDirectory(Guid id) => directories.ServerFolder(id);
 
     /// <summary>What is wrong with a server port, in the words the API and the server form both use; null when it is fine.</summary>
     public static string? PortProblem(int? port) =>

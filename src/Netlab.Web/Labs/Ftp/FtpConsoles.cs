@@ -157,7 +157,7 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
     public async Task WriteFileAsync(Guid id, string name, Stream body, long? length, CancellationToken cancellationToken)
     {
         var path = FilePath(id, name, mustExist: false);
-        var room = Math.Min(MaxScratchFile, ScratchQuota - FtpShell.ScratchUsedBytes(Find(id).Folder));
+        var room = Math.Min(MaxScratchFile, ScratchQuota - ContentRoot.BytesUnder(Find(id).Folder));
         ProblemException TooLarge() => new(StatusCodes.Status413PayloadTooLarge, "File too large",
             $"Scratch files are limited to {MaxScratchFile / 1024 / 1024} MB each and {ScratchQuota / 1024 / 1024} MB in all; this one does not fit.");
         if (length > room)
