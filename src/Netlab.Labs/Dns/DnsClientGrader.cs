@@ -22,15 +22,7 @@ public sealed class DnsClientGrader(DnsClientGraderOptions options, LabEnvironme
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(options.ServerId, out var serverId))
-            throw new LabException("This grader reads a Netlab DNS server's session: give serverId (an assignment sets it when you submit).");
-        if (environment.Sessions is not { } sessions)
-            throw new LabException("Stored server sessions are not available here.");
-        ServerSession? session;
-        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
-            session = await sessions.ReadAsync(serverId, deadline.Token);
-        if (session is null || session.Lab != DnsLab.Definition.Id)
-            throw new LabException($"There is no DNS server {serverId} of yours to read.");
+        var session = await GradedSession.ReadAsync(environment, options.ServerId, DnsLab.Definition.Id, "DNS server", cancellationToken);
 
         var checks = new CheckRunner(events, environment.Time);
         var queries = session.Events.OfType<HexMessage>().Where(m => m.Label.StartsWith(QueryLabel, StringComparison.Ordinal)).ToList();

@@ -23,15 +23,7 @@ public sealed class FtpClientGrader(FtpClientGraderOptions options, LabEnvironme
 {
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(options.ServerId, out var serverId))
-            throw new LabException("This grader reads a Netlab FTP server's session: give serverId (an assignment sets it when you submit).");
-        if (environment.Sessions is not { } sessions)
-            throw new LabException("Stored server sessions are not available here.");
-        ServerSession? session;
-        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
-            session = await sessions.ReadAsync(serverId, deadline.Token);
-        if (session is null || session.Lab != FtpLab.Definition.Id)
-            throw new LabException($"There is no FTP server {serverId} of yours to read.");
+        var session = await GradedSession.ReadAsync(environment, options.ServerId, FtpLab.Definition.Id, "FTP server", cancellationToken);
 
         var checks = new CheckRunner(events, environment.Time);
         var plan = new (string Name, double Points, string Expected)[]

@@ -32,15 +32,7 @@ public sealed class HeartbeatClientGrader(HeartbeatClientGraderOptions options, 
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(options.ServerId, out var serverId))
-            throw new LabException("This grader reads a Netlab heartbeat server's session: give serverId (an assignment sets it when you submit).");
-        if (environment.Sessions is not { } sessions)
-            throw new LabException("Stored server sessions are not available here.");
-        ServerSession? session;
-        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
-            session = await sessions.ReadAsync(serverId, deadline.Token);
-        if (session is null || session.Lab != HeartbeatLab.Definition.Id)
-            throw new LabException($"There is no heartbeat server {serverId} of yours to read.");
+        var session = await GradedSession.ReadAsync(environment, options.ServerId, HeartbeatLab.Definition.Id, "heartbeat server", cancellationToken);
 
         var checks = new CheckRunner(events, environment.Time);
         var plan = new (string Name, double Points, string Expected)[]

@@ -32,15 +32,7 @@ public sealed class SmtpClientGrader(SmtpClientGraderOptions options, LabEnviron
 {
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(options.ServerId, out var serverId))
-            throw new LabException("This grader reads a Netlab SMTP server's session: give serverId (an assignment sets it when you submit).");
-        if (environment.Sessions is not { } sessions)
-            throw new LabException("Stored server sessions are not available here.");
-        ServerSession? session;
-        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
-            session = await sessions.ReadAsync(serverId, deadline.Token);
-        if (session is null || session.Lab != SmtpLab.Definition.Id)
-            throw new LabException($"There is no SMTP server {serverId} of yours to read.");
+        var session = await GradedSession.ReadAsync(environment, options.ServerId, SmtpLab.Definition.Id, "SMTP server", cancellationToken);
 
         var checks = new CheckRunner(events, environment.Time);
         var closed = session.Events.OfType<SmtpSessionClosed>().LastOrDefault(s => s.End != SmtpSessionEnd.Refused);

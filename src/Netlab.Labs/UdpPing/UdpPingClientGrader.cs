@@ -31,15 +31,7 @@ public sealed partial class UdpPingClientGrader(UdpPingClientGraderOptions optio
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(options.ServerId, out var serverId))
-            throw new LabException("This grader reads a Netlab UDP ping server's session: give serverId (an assignment sets it when you submit).");
-        if (environment.Sessions is not { } sessions)
-            throw new LabException("Stored server sessions are not available here.");
-        ServerSession? session;
-        using (var deadline = Deadline.After(TimeSpan.FromSeconds(30), cancellationToken, environment.Time))
-            session = await sessions.ReadAsync(serverId, deadline.Token);
-        if (session is null || session.Lab != UdpPingLab.Definition.Id)
-            throw new LabException($"There is no UDP ping server {serverId} of yours to read.");
+        var session = await GradedSession.ReadAsync(environment, options.ServerId, UdpPingLab.Definition.Id, "UDP ping server", cancellationToken);
 
         var all = session.Events.OfType<DatagramSeen>().ToList();
         var checks = new CheckRunner(events, environment.Time);

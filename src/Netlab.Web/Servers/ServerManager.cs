@@ -65,8 +65,6 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     /// <summary>The server if it runs in this process; null once stopped (then it is in the store).</summary>
     public ServerDto? TryGet(Guid id) => servers.TryGetValue(id, out var s) ? s.ToDto() : null;
 
-    public EventFeed Feed(Guid id) => Find(id).Feed;
-
     /// <summary>The live feed of a running server; null once it stopped and every event is stored.</summary>
     public EventFeed? FindFeed(Guid id) => servers.TryGetValue(id, out var s) ? s.Feed : null;
 
