@@ -210,7 +210,7 @@ public sealed class FtpShell : IAsyncDisposable
     private async Task<FtpShellResult> ChangeDirectoryAsync(string dir, CancellationToken cancellationToken)
     {
         if (handout is { } h)
-            return await HandoutSimpleAsync(h, $"CWD {dir}", text => $"OK Changed to '{text ?? dir}'", cancellationToken);
+            return await HandoutSimpleAsync(h, $"CWD {dir}", (_, _) => $"OK Changed to '{dir}'", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync($"CWD {dir}", cancellationToken);
@@ -223,7 +223,7 @@ public sealed class FtpShell : IAsyncDisposable
     private async Task<FtpShellResult> PrintDirectoryAsync(CancellationToken cancellationToken)
     {
         if (handout is { } h)
-            return await HandoutSimpleAsync(h, "PWD", text => $"OK Current directory '{text}'", cancellationToken);
+            return await HandoutSimpleAsync(h, "PWD", (data, status) => $"OK Current directory '{data ?? status}'", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync("PWD", cancellationToken);
@@ -333,7 +333,7 @@ public sealed class FtpShell : IAsyncDisposable
     private async Task<FtpShellResult> SystemAsync(CancellationToken cancellationToken)
     {
         if (handout is { } h)
-            return await HandoutSimpleAsync(h, "SYST", text => $"OK System type {text}", cancellationToken);
+            return await HandoutSimpleAsync(h, "SYST", (data, status) => $"OK System type {data ?? status}", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync("SYST", cancellationToken);
@@ -499,8 +499,8 @@ public sealed class FtpShell : IAsyncDisposable
         }
     }
 
-    /// <summary>A command whose answer is text: what the data connection brought, else the status itself.</summary>
-    private async Task<FtpShellResult> HandoutSimpleAsync(FtpHandoutConnection h, string command, Func<string?, string> ok, CancellationToken cancellationToken)
+    /// <summary>A command whose answer is text: <paramref name="ok"/> gets what the data connection brought (null: nothing) and the status.</summary>
+    private async Task<FtpShellResult> HandoutSimpleAsync(FtpHandoutConnection h, string command, Func<string?, string, string> ok, CancellationToken cancellationToken)
     {
         using var data = new MemoryStream();
         var exchange = await h.ExchangeAsync(command, data, null, MaxHandoutText, cancellationToken);
@@ -509,7 +509,7 @@ public sealed class FtpShell : IAsyncDisposable
         var text = Encoding.UTF8.GetString(data.ToArray()).Trim();
         if (text.Length > 0)
             events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Data, text, h.Name));
-        return new FtpShellResult(true, [ok(text.Length > 0 ? text : exchange.Status)], exchange.Code);
+        return new FtpShellResult(true, [ok(text.Length > 0 ? text : null, exchange.Status)], exchange.Code);
     }
 
     /// <summary>The most a handout server's answer to cd, pwd or system may be.</summary>

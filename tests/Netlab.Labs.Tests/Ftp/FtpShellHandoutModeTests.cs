@@ -77,7 +77,7 @@ public sealed class FtpShellHandoutModeTests : IAsyncLifetime
         Assert.Equal($"OK GET: 'somefile.txt' ({expected.Length} bytes)", get.Lines[0]);
         Assert.Equal(expected, await File.ReadAllBytesAsync(Path.Combine(scratch, "somefile.txt")));
 
-        await Ok(shell, "cd pub");
+        Assert.Equal("OK Changed to 'pub'", (await Ok(shell, "cd pub")).Lines[0]);
         Assert.Equal("OK Current directory '/pub'", (await Ok(shell, "pwd")).Lines[0]);
         Assert.Equal(["OK List contents of remote dir", "notes.txt"], (await Ok(shell, "ls")).Lines);
 
