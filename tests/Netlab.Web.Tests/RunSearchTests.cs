@@ -5,7 +5,7 @@ using Netlab.Web.Runs;
 
 namespace Netlab.Web.Tests;
 
-/// <summary>The runs list's search by target, which the database answers (the same on SQLite and PostgreSQL).</summary>
+/// <summary>What the run pages ask the database beyond the API (the same answers on SQLite and PostgreSQL).</summary>
 public class RunSearchTests
 {
     [Fact]
@@ -28,5 +28,11 @@ public class RunSearchTests
         Assert.Equal(new[] { byName }, await Search(" CALHO "));
         Assert.Contains(byAddress, await Search("127.0.0"));
         Assert.Empty(await Search("example"));
+
+        // Previous/next compare creation times (PostgreSQL takes only UTC ones).
+        var first = await store.LoadAsync(Guid.Parse(byName), CancellationToken.None);
+        var second = await store.LoadAsync(Guid.Parse(byAddress), CancellationToken.None);
+        Assert.Equal((null, second.Id), await store.NeighboursAsync(first, admin, CancellationToken.None));
+        Assert.Equal((first.Id, null), await store.NeighboursAsync(second, admin, CancellationToken.None));
     }
 }
