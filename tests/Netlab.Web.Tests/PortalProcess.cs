@@ -29,7 +29,10 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
     /// <param name="bootstrap">Whether the portal starts with the test administrator (<see cref="TestAccounts"/>); without, it has no account at all.</param>
-    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true)
+    /// <param name="databaseOf">The data folder whose database this portal uses (on PostgreSQL, another portal's: instances share one); its own by default.</param>
+    /// <param name="environment">More settings (environment variables), after the test ones.</param>
+    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true,
+        string? databaseOf = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = typeof(Program).Assembly.Location;
         Directory.CreateDirectory(dataDirectory);
@@ -44,10 +47,14 @@ public sealed partial class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Netlab__DataDirectory"] = dataDirectory;
+        foreach (var (key, value) in TestDatabase.Settings(databaseOf ?? dataDirectory))
+            info.Environment[key.Replace(":", "__")] = value;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         if (bootstrap)
             foreach (var (name, value) in TestAccounts.Environment)
                 info.Environment[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         var process = Process.Start(info)!;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 200) errors.Enqueue(line); };
