@@ -71,7 +71,7 @@ public sealed class StorageBudgetTests : IDisposable
         var put = await shell.ExecuteAsync("put up.txt", CancellationToken.None);
         Assert.False(put.Ok);
         Assert.Equal(452, put.ReplyCode);
-        Assert.Empty(Directory.GetFiles(server.File("upload")).Where(f => Path.GetFileName(f).Contains("up.txt")));
+        Assert.DoesNotContain(Directory.GetFiles(server.File("upload")), f => Path.GetFileName(f).Contains("up.txt"));
     }
 
     private static async Task<SmtpReply> SendAsync(RunningSmtpServer server, int bodyBytes)
