@@ -211,6 +211,25 @@ public sealed class DnsProbeHostilePeerTests
     }
 
     [Fact]
+    public async Task The_server_grader_meets_a_looping_answer_and_ends_with_its_score()
+    {
+        await using var peer = Udp(query =>
+        {
+            var head = Header(Id(query), 1, 65535);
+            var question = Question(query);
+            var at = head.Length + question.Length;
+            return [.. head, .. question, 0xC0, (byte)at, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1];
+        });
+        var events = new ListSink();
+        await new DnsServerGrader(new DnsServerGraderOptions(), new LabEnvironment(Http.Repo.Content)).RunAsync(peer.Target, events, CancellationToken.None);
+        var reply = events.Of<Check>().First(c => c.Name == "Reply");
+        Assert.False(reply.Passed);
+        Assert.Contains("points forward or loops", reply.Actual);
+        Assert.Single(events.Of<Summary>());
+        Assert.InRange(events.Events.Count, 2, 20);
+    }
+
+    [Fact]
     public void The_reader_never_throws_on_garbage_or_on_a_message_cut_anywhere()
     {
         var good = Reply(0x4242, A(1), A(2), new DnsRecord(Name, DnsType.MX, DnsClass.IN, 60, new DnsRecordData.Mx(10, "mail." + Name)));
