@@ -18,10 +18,6 @@ public sealed record IcmpPingOptions
     [Display(Name = "Data size (bytes)", GroupName = "Advanced")]
     [Range(8, 1472), Description("Bytes of data after the ICMP header (the first 8 carry the send time); 56 makes ping's 64-byte packets.")]
     public int Size { get; init; } = 56;
-
-    [Display(Name = "Stray replies allowed", GroupName = "Advanced")]
-    [Range(0, 100_000), Description("Replies that repeat one already counted (DUP!) or fail their checksum, each reported; one more ends the run as Failed, so a flood of forged replies cannot fill the run with events.")]
-    public int MaxStrayReplies { get; init; } = 100;
 }
 
 public sealed record TracerouteOptions

@@ -15,6 +15,12 @@ namespace Netlab.Labs.Icmp;
 /// <param name="time">The clock of RTTs, timeouts and the interval; null = the system's.</param>
 public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = null) : IProbe
 {
+    /// <summary>
+    /// Replies that repeat one already counted (DUP!) or fail their checksum, each reported; one more
+    /// ends the run (forged replies are cheap to send, and each would be an event).
+    /// </summary>
+    public const int MaxStrayReplies = 100;
+
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
         using var socket = IcmpSocket.Open(target.Address, time);
@@ -27,7 +33,7 @@ public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = 
         var sentAt = new long[options.Count + 1];
         var answered = new bool[options.Count + 1];
         var reported = new bool[options.Count + 1];
-        var strays = new PeerBudget("replies that repeat one already counted or fail their checksum", options.MaxStrayReplies, "maxStrayReplies");
+        var strays = new PeerBudget("replies that repeat one already counted or fail their checksum", MaxStrayReplies);
         var started = clock.GetTimestamp();
         try
         {

@@ -11,7 +11,9 @@ namespace Netlab.Labs.Tests.Dns;
 /// claim more than the message holds, thousands of records, floods of stray datagrams, a TCP
 /// answer that trickles or resets. Each run fails with the reason (the limit named), after a
 /// bounded number of events; the message reader never throws on garbage.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class DnsProbeHostilePeerTests
 {
     private const string Name = "www.netlab.test";

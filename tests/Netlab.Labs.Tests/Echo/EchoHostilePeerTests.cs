@@ -8,7 +8,9 @@ namespace Netlab.Labs.Tests.Echo;
 /// fails at maxReceivedBytes with at most 100 recv()s shown per reply; a server that resets
 /// mid-reply ends the exchange with the reason; a well-behaved one still passes. The echo server
 /// grader meets the same flood and ends with its score.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class EchoHostilePeerTests
 {
     [Fact]

@@ -8,7 +8,9 @@ namespace Netlab.Labs.Tests.Http;
 /// <summary>
 /// The http client probe and grader against servers that flood, lie and stall: each run ends
 /// Failed (the grader: its checks fail) with the limit named, after a bounded number of events.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class HttpProbeHostilePeerTests
 {
     /// <summary>A failed probe run emits its "Trying"/"Connected" and request lines at most: far below this.</summary>

@@ -9,7 +9,9 @@ namespace Netlab.Labs.Tests.Smtp;
 /// The mail client probe (and the server grader, which reads replies the same way) against
 /// servers that answer forever, never end a line, trickle or reset: the run fails with the bound
 /// named, after a bounded number of events.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class SmtpProbeHostilePeerTests
 {
     private static readonly LabEnvironment Environment = new(Http.Repo.Content);

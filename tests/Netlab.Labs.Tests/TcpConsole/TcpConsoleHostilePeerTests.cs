@@ -7,7 +7,9 @@ namespace Netlab.Labs.Tests.TcpConsole;
 /// The scripted TCP console against a server that floods: empty lines (an event each, cheap to
 /// send) end the run at maxReceivedLines, binary bytes at maxReceivedBytes, and the console hangs
 /// up; a server that answers and closes still gives a passing run.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class TcpConsoleHostilePeerTests
 {
     [Fact]

@@ -9,7 +9,9 @@ namespace Netlab.Labs.Tests.Time;
 /// The time client against servers that stream garbage, never end a line, trickle or reset: the
 /// first two fail the run with the bound named, a trickle is cut at each answer's deadline, a reset
 /// is that request's error; the time server grader meets the same garbage and ends with its score.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class TimeHostilePeerTests
 {
     [Fact]

@@ -8,7 +8,9 @@ namespace Netlab.Labs.Tests.UdpPing;
 /// The UDP ping client against servers that flood: garbage datagrams or the same echo again and
 /// again end the run at maxStrayReplies, with one event per stray at most, never one per datagram
 /// of the flood; a well-behaved server still gets its pings counted.
+/// Floods are run one class at a time (one collection), so they do not starve timed tests elsewhere.
 /// </summary>
+[Collection("hostile peers")]
 public sealed class UdpPingHostilePeerTests
 {
     private static async Task<(PeerLimitException Error, ListSink Events)> FailAsync(HostileUdpPeer peer, UdpPingProbeOptions options)
