@@ -13,6 +13,7 @@
 # admin or instructor key; CPU/memory only with PORTAL_PIDS, database size only with PORTAL_DB.
 #   PORTAL_URLS=http://127.0.0.1:8080,http://127.0.0.1:8081 NETLAB_KEY=nlk_... [PORTAL_PIDS=123,456] bench/portal-load.sh
 # Other settings: PINGS [200]  INTERVAL_MS [20]  TARGET host:port (a UDP ping server the portal may reach)
+#   PORTAL_DLL  a Netlab.Web.dll built elsewhere (e.g. an older commit, to compare) instead of building this one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -23,7 +24,16 @@ results=bench/results
 mkdir -p "$results"
 tmp="$(mktemp -d)"
 portal=""
-trap 'stop_servers "" "$portal"; rm -rf "$tmp"' EXIT
+# TERM (the portal marks nothing Interrupted: every run has ended), up to 10 s, then KILL.
+stop_portal() {
+    [[ -n "$portal" ]] || return 0
+    kill -TERM "$portal" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$portal" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$portal" 2>/dev/null || true
+    wait "$portal" 2>/dev/null || true
+    portal=""
+}
+trap 'stop_portal; rm -rf "$tmp"' EXIT
 build_bench
 exec > >(tee "$results/portal-load.md")
 
@@ -42,8 +52,12 @@ if [[ -n "${PORTAL_URLS:-}" ]]; then
     exit "$status"
 fi
 
-dotnet build src/Netlab.Web -c Release -v q -nologo -clp:NoSummary >&2
-dll="$PWD/$(dotnet msbuild src/Netlab.Web -nologo -p:Configuration=Release -getProperty:TargetPath | sed "s|^$PWD/||")"
+if [[ -n "${PORTAL_DLL:-}" ]]; then
+    dll="$(realpath "$PORTAL_DLL")"
+else
+    dotnet build src/Netlab.Web -c Release -v q -nologo -clp:NoSummary >&2
+    dll="$(dotnet msbuild src/Netlab.Web -nologo -p:Configuration=Release -getProperty:TargetPath)"
+fi
 key="nlk_bench_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 status=0
 for n in $STUDENTS; do
@@ -61,8 +75,7 @@ for n in $STUDENTS; do
     for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; kill -0 "$portal" 2>/dev/null || break; sleep 0.2; done
     curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "the portal did not start; its output:" >&2; cat "$tmp/portal-$n.log" >&2; exit 1; }
     run_bench "$n" "http://127.0.0.1:$port" "$key" "$portal" "$data/netlab.db" || status=1
-    stop_servers "" "$portal"
-    portal=""
+    stop_portal
     if grep -qE '(fail|crit):' "$tmp/portal-$n.log"; then
         progress "the portal logged errors:"; grep -E -A3 '(fail|crit):' "$tmp/portal-$n.log" | head -40 >&2; status=1
     fi

@@ -110,6 +110,7 @@ public sealed class PortalLoad
             var health = SampleHealthAsync(http, stop.Token);
             var memory = SampleMemoryAsync(stop.Token);
             progress.WriteLine($"{students.Count} runs of {settings.Pings} pings {settings.IntervalMs} ms apart against {target}, all at once");
+            var load = Report.LoadAverage();
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(students.Select(s => s.RunAsync(http, target, settings)));
             var elapsed = clock.Elapsed;
@@ -119,7 +120,7 @@ public sealed class PortalLoad
             progress.WriteLine("checking every client's events against the store");
             await ForEachAsync(students, 8, s => s.VerifyAsync(http));
             await ForEachAsync(students, 16, s => s.DisposeAsync().AsTask());
-            return new Result(students, elapsed, await health, await memory, before, after, dbBefore, DatabaseBytes(), clientCpu);
+            return new Result(students, load, Report.LoadAverage(), elapsed, await health, await memory, before, after, dbBefore, DatabaseBytes(), clientCpu);
         }
         finally
         {
@@ -390,7 +391,7 @@ public sealed class PortalLoad
             new(e.GetProperty("seq").GetInt64(), ((now ?? DateTimeOffset.UtcNow) - e.GetProperty("timestamp").GetDateTimeOffset()).TotalMilliseconds);
     }
 
-    private sealed record Result(List<Student> Students, TimeSpan Elapsed, List<double> Health, long? PeakRssKb,
+    private sealed record Result(List<Student> Students, string? LoadBefore, string? LoadAfter, TimeSpan Elapsed, List<double> Health, long? PeakRssKb,
         ProcessSnapshot? Before, ProcessSnapshot? After, long? DbBefore, long? DbAfter, TimeSpan ClientCpu)
     {
         public List<string> Problems => [.. Students.SelectMany(s => s.Problems)];
@@ -407,7 +408,8 @@ public sealed class PortalLoad
             var rss = PeakRssKb is { } kb ? $"{kb / 1024.0:0} MB (VmHWM since start {After!.PeakKilobytes / 1024.0:0} MB)" : "not measured";
             var db = DbBefore is { } b && DbAfter is { } a && stored > 0 ? $"{(a - b) / 1024.0 / stored * 1000:0.0} KB per 1,000 events ({(a - b) / 1048576.0:0.0} MB for {stored:N0})" : "not measured";
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"portal-load {settings.Label}: {Students.Count} students, {settings.Pings} pings {settings.IntervalMs} ms apart each, {settings.Urls.Count} portal(s), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+            text.AppendLine(CultureInfo.InvariantCulture, $"portal-load {settings.Label}: {Students.Count} students, {settings.Pings} pings {settings.IntervalMs} ms apart each, {settings.Urls.Count} portal(s), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
+                $"load average {LoadBefore} before, {LoadAfter} after ({Environment.ProcessorCount} CPUs, shared with the bench client)");
             text.AppendLine();
             text.AppendLine("| N | runs ok | events stored | SSE delivered | hub delivered (msgs) | delay SSE p50/p95/p99/max ms | delay hub p50/p95/p99/max ms | /healthz p50/p95/max ms | portal CPU | portal peak RSS | DB | wall | bench client CPU |");
             text.AppendLine("|--:|--:|--:|--:|--:|--|--|--|--|--|--|--:|--:|");
