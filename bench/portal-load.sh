@@ -13,6 +13,8 @@
 # admin or instructor key; CPU/memory only with PORTAL_PIDS, database size only with PORTAL_DB.
 #   PORTAL_URLS=http://127.0.0.1:8080,http://127.0.0.1:8081 NETLAB_KEY=nlk_... [PORTAL_PIDS=123,456] bench/portal-load.sh
 # Other settings: PINGS [200]  INTERVAL_MS [20]  TARGET host:port (a UDP ping server the portal may reach)
+#   FOLLOW [both]  sse, hub, or none (students only poll their run's status): what following costs
+#   LABEL  a note for the report's first line
 #   PORTAL_DLL  a Netlab.Web.dll built elsewhere (e.g. an older commit, to compare) instead of building this one
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +40,7 @@ build_bench
 exec > >(tee "$results/portal-load.md")
 
 run_bench() { # $1 students, $2 urls, $3 key, $4 pids, $5 db
-    local args=(portal-load --students "$1" --url "$2" --key "$3" --pings "$PINGS" --interval-ms "$INTERVAL_MS" --label "${LABEL:-}")
+    local args=(portal-load --students "$1" --url "$2" --key "$3" --pings "$PINGS" --interval-ms "$INTERVAL_MS" --label "${LABEL:-}" --follow "${FOLLOW:-both}")
     [[ -n "$4" ]] && args+=(--portal-pid "$4")
     [[ -n "$5" ]] && args+=(--db "$5")
     [[ -n "${TARGET:-}" ]] && args+=(--target "$TARGET")

@@ -20,13 +20,15 @@ public sealed class PortalLoad
 {
     public const string Usage = """
         portal-load --url URL[,URL...] --key ADMIN_KEY [--students N] [--pings 200] [--interval-ms 20]
-                    [--target HOST:PORT] [--portal-pid PID[,PID...]] [--db FILE] [--label TEXT]
+                    [--target HOST:PORT] [--portal-pid PID[,PID...]] [--db FILE] [--label TEXT] [--follow both|sse|hub|none]
           --url         the portal (several: students are spread over them, and each follows its run over
                         the hub on the next one, so events must cross instances)
           --key         an admin or instructor key (creates the students and their keys)
           --target      a UDP ping server the portal may reach (default: one started here, no loss)
           --portal-pid  the portal processes, for CPU time and peak memory (from /proc); left out: not measured
           --db          the portal's SQLite file, for the database size per 1,000 events; left out: not measured
+          --follow      how each student follows their run (default both; none: polls GET /api/runs/{id} every second,
+                        to see what the followers cost)
         """;
 
     private readonly Settings settings;
@@ -35,7 +37,7 @@ public sealed class PortalLoad
     private PortalLoad(Settings settings, TextWriter progress) => (this.settings, this.progress) = (settings, progress);
 
     public sealed record Settings(IReadOnlyList<Uri> Urls, string Key, int Students, int Pings, int IntervalMs, string? Target,
-        IReadOnlyList<int> PortalPids, string? Database, string Label)
+        IReadOnlyList<int> PortalPids, string? Database, string Label, bool Sse = true, bool Hub = true)
     {
         public static Settings Parse(IReadOnlyList<string> args)
         {
@@ -56,6 +58,10 @@ public sealed class PortalLoad
             var settings = new Settings(urls, key, Positive("students", 10), Positive("pings", 200), Positive("interval-ms", 20), Get("target"),
                 (Get("portal-pid") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
                 Get("db"), Get("label") ?? "");
+            var follow = Get("follow") ?? "both";
+            if (follow is not ("both" or "sse" or "hub" or "none"))
+                throw new ArgumentException("--follow is both, sse, hub or none.");
+            settings = settings with { Sse = follow is "both" or "sse", Hub = follow is "both" or "hub" };
             if (values.Count > 0)
                 throw new ArgumentException($"Unknown option --{values.Keys.First()}.");
             return settings;
@@ -118,7 +124,7 @@ public sealed class PortalLoad
             var after = Snapshot();
             var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - client;
             progress.WriteLine("checking every client's events against the store");
-            await ForEachAsync(students, 8, s => s.VerifyAsync(http));
+            await ForEachAsync(students, 8, s => s.VerifyAsync(http, settings));
             await ForEachAsync(students, 16, s => s.DisposeAsync().AsTask());
             return new Result(students, load, Report.LoadAverage(), elapsed, await health, await memory, before, after, dbBefore, DatabaseBytes(), clientCpu);
         }
@@ -315,14 +321,29 @@ public sealed class PortalLoad
                 RunId = (await ReadJsonAsync(await http.SendAsync(start))).GetProperty("id").GetString()!;
                 using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds((double)settings.Pings * (settings.IntervalMs + 1000) + 120_000));
                 // The group gets only what comes after the join: it is checked as a gap-free tail of the run.
-                var joined = hub.InvokeAsync("JoinRun", Guid.Parse(RunId), timeout.Token);
-                await ReadSseAsync(http, timeout.Token);
+                var joined = settings.Hub ? hub.InvokeAsync("JoinRun", Guid.Parse(RunId), timeout.Token) : Task.CompletedTask;
+                if (settings.Sse)
+                    await ReadSseAsync(http, timeout.Token);
                 await joined;
-                await ended.Task.WaitAsync(timeout.Token);
+                if (settings.Hub)
+                    await ended.Task.WaitAsync(timeout.Token);
+                else if (!settings.Sse)
+                    await PollUntilEndedAsync(http, timeout.Token);
             }
             catch (Exception e)
             {
                 Problems.Add($"student {index}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        private async Task PollUntilEndedAsync(HttpClient http, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                using var get = Request(HttpMethod.Get, new Uri(portal, $"/api/runs/{RunId}"), key);
+                if ((await ReadJsonAsync(await http.SendAsync(get, cancellationToken))).GetProperty("status").GetString() != "Running")
+                    return;
+                await Task.Delay(1000, cancellationToken);
             }
         }
 
@@ -348,7 +369,7 @@ public sealed class PortalLoad
         }
 
         /// <summary>What the store has, compared with what each client received.</summary>
-        public async Task VerifyAsync(HttpClient http)
+        public async Task VerifyAsync(HttpClient http, Settings settings)
         {
             if (RunId is null)
                 return;
@@ -365,11 +386,11 @@ public sealed class PortalLoad
                 return;
             }
             var sse = Sse.Select(a => a.Seq).ToList();
-            if (!sse.SequenceEqual(Stored))
+            if (settings.Sse && !sse.SequenceEqual(Stored))
                 Problems.Add($"student {index}: SSE got {sse.Count} events, the store has {Stored.Count}; first difference at #{FirstDifference(sse, Stored)}");
             var hubSeqs = Hub.Select(a => a.Seq).ToList();
             var from = hubSeqs.Count == 0 ? Stored.Count : Stored.IndexOf(hubSeqs[0]);
-            if (from < 0 || !hubSeqs.SequenceEqual(Stored.Skip(from)))
+            if (settings.Hub && (from < 0 || !hubSeqs.SequenceEqual(Stored.Skip(from))))
                 Problems.Add($"student {index}: the hub group got {hubSeqs.Count} events, not the stored ones from seq {(hubSeqs.Count > 0 ? hubSeqs[0] : 0)} on, in order");
             if (Status != "Succeeded")
                 Problems.Add($"student {index}: run {RunId} ended {Status}");
@@ -408,7 +429,7 @@ public sealed class PortalLoad
             var rss = PeakRssKb is { } kb ? $"{kb / 1024.0:0} MB (VmHWM since start {After!.PeakKilobytes / 1024.0:0} MB)" : "not measured";
             var db = DbBefore is { } b && DbAfter is { } a && stored > 0 ? $"{(a - b) / 1024.0 / stored * 1000:0.0} KB per 1,000 events ({(a - b) / 1048576.0:0.0} MB for {stored:N0})" : "not measured";
             var text = new StringBuilder();
-            text.AppendLine(CultureInfo.InvariantCulture, $"portal-load {settings.Label}: {Students.Count} students, {settings.Pings} pings {settings.IntervalMs} ms apart each, {settings.Urls.Count} portal(s), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
+            text.AppendLine(CultureInfo.InvariantCulture, $"portal-load {settings.Label}: followed over {(settings.Sse && settings.Hub ? "SSE and the hub" : settings.Sse ? "SSE only" : settings.Hub ? "the hub only" : "nothing (polled)")}, {Students.Count} students, {settings.Pings} pings {settings.IntervalMs} ms apart each, {settings.Urls.Count} portal(s), {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
                 $"load average {LoadBefore} before, {LoadAfter} after ({Environment.ProcessorCount} CPUs, shared with the bench client)");
             text.AppendLine();
             text.AppendLine("| N | runs ok | events stored | SSE delivered | hub delivered (msgs) | delay SSE p50/p95/p99/max ms | delay hub p50/p95/p99/max ms | /healthz p50/p95/max ms | portal CPU | portal peak RSS | DB | wall | bench client CPU |");

@@ -49,7 +49,7 @@ public static class NetlabHosting
         services.AddSingleton(_ => dataLock);
         services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
             $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
-            sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));
+            sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")).AddInterceptors(Data.SqliteDurability.Instance));
 
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
