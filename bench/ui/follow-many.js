@@ -18,6 +18,8 @@ const { chromium } = require('playwright-core');
   await first.getByTestId('login-submit').click();
   await first.getByTestId('user-button').waitFor();
   await first.goto(base + '/labs/udp-ping');
+  // The lab's server may still run from first-row.js: wait for the page to show either state.
+  await first.locator('[data-testid=server-stop], input[data-testid=server-lossRate]').first().waitFor();
   if (await first.getByTestId('server-stop').count() === 0) {
     const loss = first.locator('input[data-testid=server-lossRate]'); await loss.fill('0'); await loss.press('Tab');
     await first.getByTestId('server-start').click();
