@@ -27,7 +27,7 @@ public sealed class RunCoordinator(
     Servers.ServerManager serverManager,
     TimeProvider time,
     Data.StoreHealth health,
-    ILogger<RunCoordinator> logger) : IHostedService
+    ILogger<RunCoordinator> logger) : IHostedService, Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     /// <summary>How often an end the store refused (a full disk) is tried again.</summary>
     public static readonly TimeSpan EndRetryInterval = TimeSpan.FromSeconds(2);
@@ -49,6 +49,13 @@ public sealed class RunCoordinator(
     public event Action<RunChange>? RunChanged;
 
     public EventFeed? FindLive(Guid id) => active.TryGetValue(id, out var run) ? run.Feed : null;
+
+    /// <summary>Unhealthy while ended runs wait for their final record (other writes may succeed meanwhile).</summary>
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
+        CancellationToken cancellationToken = default) => Task.FromResult(unsavedEnds.IsEmpty
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("Every ended run is recorded.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(
+                $"{unsavedEnds.Count} ended run(s) could not be recorded yet (is the disk full?); tried again every {EndRetryInterval.TotalSeconds:0} s."));
 
     /// <summary>The end of a run the store has not taken yet (a full disk), which the stored record (still Running) lacks.</summary>
     public RunDto? UnsavedEnd(Guid id) => unsavedEnds.TryGetValue(id, out var entity) ? RunDto.From(entity) : null;
