@@ -10,15 +10,15 @@ namespace Netlab.Web.Tests;
 /// (issue: one such client slowed a run from 15 s to 34 s). The client here is a raw WebSocket on
 /// a socket with a 4 KB receive buffer that reads nothing while three 10,000-ping runs go: far
 /// more than the kernel's buffers hold, so the portal's sends to it get stuck. The runs must end
-/// all the same (the hub's sends are off the event pump, HubForwarder), and the portal must drop
-/// the client (Kestrel's minimum response data rate, 240 B/s after a 5 s grace, applies to the
-/// WebSocket too) rather than keep its messages.
+/// all the same (the hub's sends are off the event pump, HubForwarder); the client is then either
+/// dropped (Kestrel's minimum response data rate, 240 B/s after a 5 s grace, applies to the
+/// WebSocket too) or, if it reads within the forwarder's grace, given everything.
 /// </summary>
 [Collection(SharedPortalCollection.Name)]
 public sealed class HubSlowClientTests(SharedPortal portal)
 {
     [Fact]
-    public async Task Runs_followed_by_a_hub_client_that_never_reads_still_end_and_the_client_gets_everything_later()
+    public async Task Runs_followed_by_a_hub_client_that_never_reads_still_end_and_the_client_is_dropped_or_served_later()
     {
         var client = portal.Client;
         var server = await client.StartServerAsync();
@@ -57,11 +57,17 @@ public sealed class HubSlowClientTests(SharedPortal portal)
         await done.CancelAsync();
         await pinging;
 
-        // Now read what is left: the portal cut the connection rather than keep every message for
-        // it, so the reading ends with the connection closed before the three runs' ends arrived.
+        // Now read what is left. Either the portal cut the connection (Kestrel's minimum response data
+        // rate, when the stall lasted long enough), or it kept the rest for a while (the forwarder's
+        // grace) and everything arrives: then far more was waiting than the kernel's buffers hold
+        // (4 KB here, 4 MB at most on the portal's side), so the portal's sends were stuck when the
+        // runs ended: the runs did not wait for this client.
         var (bytes, ends, closed) = await DrainAsync(socket, "\"target\":\"runEnded\"", runs.Count);
-        Assert.True(closed, $"the client read {bytes} bytes and all {ends} ends: the portal kept everything for a client that did not read");
-        Assert.True(ends < runs.Count);
+        if (!closed)
+        {
+            Assert.Equal(runs.Count, ends);
+            Assert.True(bytes > 4_500_000, $"only {bytes} bytes were waiting: the client's buffers never filled, so this run proved nothing");
+        }
     }
 
     private static async Task HandshakeAsync(Socket socket, Uri portal)
