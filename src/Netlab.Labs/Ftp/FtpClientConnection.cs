@@ -45,22 +45,7 @@ public sealed class FtpClientConnection : IAsyncDisposable
     /// <summary>Connects and returns the connection with the server's greeting read (it may be 421 or 5xx: check it).</summary>
     public static async Task<(FtpClientConnection Connection, FtpReply Greeting)> ConnectAsync(IPEndPoint server, IEventSink events, int timeoutMs, CancellationToken cancellationToken)
     {
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var deadline = Deadline.After(timeoutMs, cancellationToken);
-            await socket.ConnectAsync(server, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new LabException($"No connection to {server} within {timeoutMs} ms.");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = await ConnectControlAsync(server, timeoutMs, cancellationToken);
         var connection = new FtpClientConnection(socket, events, timeoutMs);
         connection.Info($"connected to {server} from {socket.LocalEndPoint}");
         try
@@ -70,6 +55,28 @@ public sealed class FtpClientConnection : IAsyncDisposable
         catch
         {
             await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A control connection to the server within the timeout (both client styles, RFC 959 and handout 004, start so).</summary>
+    internal static async Task<Socket> ConnectControlAsync(IPEndPoint server, int timeoutMs, CancellationToken cancellationToken, TimeProvider? time = null)
+    {
+        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var deadline = Deadline.After(timeoutMs, cancellationToken, time);
+            await socket.ConnectAsync(server, deadline.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new LabException($"No connection to {server} within {timeoutMs} ms.");
+        }
+        catch
+        {
+            socket.Dispose();
             throw;
         }
     }

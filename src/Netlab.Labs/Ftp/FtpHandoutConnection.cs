@@ -76,22 +76,7 @@ public sealed class FtpHandoutConnection : IAsyncDisposable
         CancellationToken cancellationToken, int pauseMs = 300, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
-        var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            using var deadline = Deadline.After(timeoutMs, cancellationToken, time);
-            await socket.ConnectAsync(server, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new LabException($"No connection to {server} within {timeoutMs} ms.");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        var socket = await FtpClientConnection.ConnectControlAsync(server, timeoutMs, cancellationToken, time);
         var connection = new FtpHandoutConnection(socket, events, timeoutMs, pauseMs, time);
         try
         {

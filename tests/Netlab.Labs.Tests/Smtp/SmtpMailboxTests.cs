@@ -126,17 +126,7 @@ public sealed class SmtpMailboxTests : IDisposable
         await using var raw = await RawSmtp.ConnectAsync(server.EndPoint);
         Assert.Equal(250, (await raw.CommandAsync("EHLO quota")).Code);
 
-        async Task<SmtpReply> SendAsync(int bodyBytes)
-        {
-            Assert.Equal(250, (await raw.CommandAsync("MAIL FROM:<a@netlab.test>")).Code);
-            Assert.Equal(250, (await raw.CommandAsync("RCPT TO:<b@netlab.test>")).Code);
-            Assert.Equal(354, (await raw.CommandAsync("DATA")).Code);
-            var body = new StringBuilder("Subject: size\r\n\r\n");
-            while (body.Length < bodyBytes)
-                body.Append(new string('x', 70)).Append("\r\n");
-            await raw.SendRawAsync(body + ".\r\n");
-            return await raw.ReplyAsync();
-        }
+        Task<SmtpReply> SendAsync(int bodyBytes) => raw.SendSizedMessageAsync(bodyBytes);
 
         Assert.Equal(250, (await SendAsync(1200)).Code);
         var full = await SendAsync(1200); // 2400 > 2000: no room now, but there will be once emptied

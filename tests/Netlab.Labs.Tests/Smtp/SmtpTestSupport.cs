@@ -94,6 +94,19 @@ public sealed class RawSmtp : IAsyncDisposable
     }
 
     /// <summary>Sends one command (CRLF added) and returns the reply.</summary>
+    /// <summary>MAIL, RCPT and DATA (each must be 250/354), then a message of about <paramref name="bodyBytes"/> bytes; the reply to its end.</summary>
+    public async Task<SmtpReply> SendSizedMessageAsync(int bodyBytes)
+    {
+        Assert.Equal(250, (await CommandAsync("MAIL FROM:<a@netlab.test>")).Code);
+        Assert.Equal(250, (await CommandAsync("RCPT TO:<b@netlab.test>")).Code);
+        Assert.Equal(354, (await CommandAsync("DATA")).Code);
+        var body = new StringBuilder("Subject: size\r\n\r\n");
+        while (body.Length < bodyBytes)
+            body.Append(new string('x', 70)).Append("\r\n");
+        await SendRawAsync(body + ".\r\n");
+        return await ReplyAsync();
+    }
+
     public async Task<SmtpReply> CommandAsync(string line)
     {
         await SendRawAsync(line + "\r\n");
