@@ -29,7 +29,9 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
     /// <param name="bootstrap">Whether the portal starts with the test administrator (<see cref="TestAccounts"/>); without, it has no account at all.</param>
-    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true)
+    /// <param name="environment">More settings (Netlab__Redis, a database), for the scale-out tests.</param>
+    public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = typeof(Program).Assembly.Location;
         Directory.CreateDirectory(dataDirectory);
@@ -48,6 +50,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
         if (bootstrap)
             foreach (var (name, value) in TestAccounts.Environment)
                 info.Environment[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         var process = Process.Start(info)!;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && errors.Count < 200) errors.Enqueue(line); };

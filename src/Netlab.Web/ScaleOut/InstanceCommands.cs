@@ -42,6 +42,12 @@ public interface IInstanceCommands
     Task<CommandReply> SendAsync(string instanceId, string kind, string payload, CancellationToken cancellationToken);
 }
 
+/// <summary>What an instance does with a command another one sent it (<see cref="OwnerCommands"/>).</summary>
+public interface IOwnerCommandHandler
+{
+    Task<CommandReply> ExecuteAsync(string kind, string payload, CancellationToken cancellationToken);
+}
+
 /// <summary>One process: there is no other instance to ask.</summary>
 public sealed class NoInstanceCommands : IInstanceCommands
 {
@@ -56,7 +62,7 @@ public sealed class NoInstanceCommands : IInstanceCommands
 /// <summary>
 /// Commands over Redis pub/sub: each instance listens on "netlab:instance:{id}" for requests and
 /// on "netlab:replies:{id}" for answers, matched by a request id. The owner carries a request out
-/// with <see cref="OwnerCommands"/> (resolved lazily: it needs the managers, which need the relay).
+/// with <see cref="IOwnerCommandHandler"/> (resolved lazily: it needs the managers, which need the relay).
 /// </summary>
 public sealed class RedisInstanceCommands(RedisConnection redis, PortalInstance self, IServiceProvider services, ILogger<RedisInstanceCommands> logger)
     : IInstanceCommands, IHostedService
@@ -127,7 +133,7 @@ public sealed class RedisInstanceCommands(RedisConnection redis, PortalInstance 
         try
         {
             using var timeout = new CancellationTokenSource(self.CommandTimeout);
-            reply = await services.GetRequiredService<OwnerCommands>().ExecuteAsync(request.Kind, request.Payload, timeout.Token);
+            reply = await services.GetRequiredService<IOwnerCommandHandler>().ExecuteAsync(request.Kind, request.Payload, timeout.Token);
         }
         catch (ProblemException e)
         {

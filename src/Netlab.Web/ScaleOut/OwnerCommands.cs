@@ -12,7 +12,7 @@ namespace Netlab.Web.ScaleOut;
 /// code. Pages use the typed commands; the API relays whole requests (<see cref="OwnerForwarding"/>).
 /// </summary>
 public sealed class OwnerCommands(ServerManager servers, RunCoordinator runs, IInstanceCommands commands, PortalInstance self,
-    IDbContextFactory<NetlabDbContext> contexts, ForwardedRequests forwarded)
+    IDbContextFactory<NetlabDbContext> contexts, ForwardedRequests forwarded) : IOwnerCommandHandler
 {
     /// <summary>The other instance a running run lives in; null when it runs here, has ended, or there is one instance.</summary>
     public async Task<string?> RemoteOwnerAsync(FeedSource source, Guid id, CancellationToken cancellationToken)

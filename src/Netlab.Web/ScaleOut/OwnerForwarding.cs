@@ -71,9 +71,10 @@ public sealed class ForwardedRequests(IServer server, ILogger<ForwardedRequests>
 {
     private sealed record Captured(string Method, string PathAndQuery, Dictionary<string, string[]> Headers, byte[] Body);
 
-    // Hop-by-hop and framing headers are the transport's own.
+    // Hop-by-hop and framing headers are the transport's own. Host is kept: the owner checks a
+    // signed-in browser's Origin against it, as the instance the browser reached did.
     private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase)
-    { "Host", "Connection", "Content-Length", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Expect" };
+    { "Connection", "Content-Length", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Expect" };
 
     private readonly HttpClient client = new(new SocketsHttpHandler
     {
@@ -100,7 +101,9 @@ public sealed class ForwardedRequests(IServer server, ILogger<ForwardedRequests>
         if (captured.Body.Length > 0 || captured.Method is "POST" or "PUT" or "PATCH")
             request.Content = new ByteArrayContent(captured.Body);
         foreach (var (name, values) in captured.Headers)
-            if (!request.Headers.TryAddWithoutValidation(name, values))
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                request.Headers.Host = values.FirstOrDefault();
+            else if (!request.Headers.TryAddWithoutValidation(name, values))
                 request.Content?.Headers.TryAddWithoutValidation(name, values);
         using var response = await client.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);

@@ -13,7 +13,7 @@ namespace Netlab.Web.ScaleOut;
 /// one publisher's messages on a channel in order, and the owner publishes a source's batches one
 /// after the other, so a follower sees them in seq order.
 /// </summary>
-public sealed class RedisEventRelay(RedisConnection redis, ILogger<RedisEventRelay> logger) : IEventRelay
+public sealed class RedisEventRelay(RedisConnection redis, ILogger<RedisEventRelay> logger, int maxBacklog = EventFeed.MaxBacklog) : IEventRelay
 {
     private const string EndMarker = "end";
 
@@ -50,7 +50,7 @@ public sealed class RedisEventRelay(RedisConnection redis, ILogger<RedisEventRel
     public async Task<RemoteFeed> SubscribeAsync(FeedSource source, Guid id, CancellationToken cancellationToken)
     {
         var queue = await redis.Subscriber.SubscribeAsync(Channel(source, id));
-        var live = System.Threading.Channels.Channel.CreateBounded<LabEvent>(new BoundedChannelOptions(EventFeed.MaxBacklog)
+        var live = System.Threading.Channels.Channel.CreateBounded<LabEvent>(new BoundedChannelOptions(maxBacklog)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -69,7 +69,7 @@ public sealed class RedisEventRelay(RedisConnection redis, ILogger<RedisEventRel
                         if (!live.Writer.TryWrite(e))
                         {
                             // As a local feed does with a follower that does not read: cut it off.
-                            live.Writer.TryComplete(new SlowFollowerException(EventFeed.MaxBacklog));
+                            live.Writer.TryComplete(new SlowFollowerException(maxBacklog));
                             return;
                         }
                 }

@@ -16,6 +16,7 @@ public static class ScaleOutSetup
         services.AddSingleton<PortalInstance>();
         services.AddSingleton<ForwardedRequests>();
         services.AddSingleton<OwnerCommands>();
+        services.AddSingleton<IOwnerCommandHandler>(sp => sp.GetRequiredService<OwnerCommands>());
         var redis = configuration["Netlab:Redis"];
         if (string.IsNullOrWhiteSpace(redis))
         {
