@@ -57,13 +57,19 @@ public class DockerComposeTests
     [Fact]
     public async Task The_default_is_still_the_single_portal_and_the_scaleout_profile_adds_postgres_redis_two_instances_and_nginx()
     {
-        var (exit, single, error) = await ComposeAsync("config", "--services");
+        var (exit, services, error) = await ComposeAsync("--profile", "scaleout", "config", "--services");
         Assert.True(exit == 0, error);
-        Assert.Equal(["netlab"], single.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["netlab", "nginx", "portal-a", "portal-b", "postgres", "redis"], services.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
 
-        (exit, var scaled, error) = await ComposeAsync("--profile", "scaleout", "config", "--services");
+        // `docker-compose up` without the profile starts only the services that name no profile: the single portal.
+        (exit, var normalized, error) = await ComposeAsync("config");
         Assert.True(exit == 0, error);
-        Assert.Equal(["netlab", "nginx", "portal-a", "portal-b", "postgres", "redis"], scaled.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        normalized = "\n" + normalized;
+        var blocks = System.Text.RegularExpressions.Regex.Split(normalized[normalized.IndexOf("\nservices:\n", StringComparison.Ordinal)..].Split("\nvolumes:\n")[0], @"\n  (?=[a-z][\w-]*:\n)")
+            .Skip(1).ToDictionary(b => b[..b.IndexOf(':')], b => b);
+        Assert.DoesNotContain("profiles:", blocks["netlab"]);
+        foreach (var name in new[] { "nginx", "portal-a", "portal-b", "postgres", "redis" })
+            Assert.Contains("profiles:\n    - scaleout", blocks[name]);
 
         (exit, var config, error) = await ComposeAsync("--profile", "scaleout", "config");
         Assert.True(exit == 0, error);

@@ -32,9 +32,12 @@ public interface IEventRelay
 /// unread (past that the reader ends with <see cref="SlowFollowerException"/>, as a local follower would).
 /// Completes at the end marker.
 /// </summary>
-public sealed class RemoteFeed(ChannelReader<LabEvent> live, Func<ValueTask> stop) : IAsyncDisposable
+public sealed class RemoteFeed(ChannelReader<LabEvent> live, Task relaying, Func<ValueTask> stop) : IAsyncDisposable
 {
     public ChannelReader<LabEvent> Live { get; } = live;
+
+    /// <summary>Ends when nothing more will be added to <see cref="Live"/> (the end marker, a cut-off, or disposal).</summary>
+    public Task Relaying { get; } = relaying;
 
     public ValueTask DisposeAsync() => stop();
 }

@@ -80,7 +80,7 @@ public sealed class RedisEventRelay(RedisConnection redis, ILogger<RedisEventRel
             }
             live.Writer.TryComplete();
         }, CancellationToken.None);
-        return new RemoteFeed(live.Reader, async () =>
+        return new RemoteFeed(live.Reader, pump, async () =>
         {
             await queue.UnsubscribeAsync();
             live.Writer.TryComplete();

@@ -79,8 +79,17 @@ public sealed class RedisRelayTests(RedisFixture redis) : IClassFixture<RedisFix
         await using var feed = await followerRelay.SubscribeAsync(FeedSource.Server, id, CancellationToken.None);
         await ownerRelay.PublishAsync(FeedSource.Server, id, [.. Enumerable.Range(1, 25).Select(seq => Event(id, seq))]);
 
-        // Nothing is read: the 11th event finds the backlog full and ends the follower.
-        await Assert.ThrowsAsync<SlowFollowerException>(() => feed.Live.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
+        // Nothing was read while they came: the 11th event found the backlog full and ended the
+        // follower; it still reads the 10 it holds, then learns why it ends.
+        await feed.Relaying.WaitAsync(TimeSpan.FromSeconds(60));
+        var read = new List<long>();
+        await Assert.ThrowsAsync<SlowFollowerException>(async () =>
+        {
+            while (await feed.Live.WaitToReadAsync())
+                while (feed.Live.TryRead(out var e))
+                    read.Add(e.Seq);
+        });
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), read);
     }
 
     private sealed class EchoHandler(string name) : IOwnerCommandHandler
