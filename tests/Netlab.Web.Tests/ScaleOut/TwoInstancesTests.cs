@@ -76,6 +76,14 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     private HttpClient A => portals.A.CreateClient();
     private HttpClient B => portals.B.CreateClient();
 
+    /// <summary>A new student, signed in with a key on A and on B: each test's servers count against its own limit only.</summary>
+    private async Task<(HttpClient OnA, HttpClient OnB, string Key)> StudentAsync()
+    {
+        using var admin = A;
+        var (_, key) = await TestAccounts.CreateUserAsync(admin, "Student");
+        return (admin.As(key), portals.B.CreateClient().As(key), key);
+    }
+
     private static void AssertSameEvents(JsonArray stored, IReadOnlyList<JsonNode> received)
     {
         Assert.NotEmpty(stored);
@@ -86,10 +94,9 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     [Fact]
     public async Task A_run_started_on_A_is_listed_on_B_followed_live_by_SSE_there_and_cancelled_through_B()
     {
-        using var a = A;
-        using var b = B;
+        var (a, b, _) = await StudentAsync();
         var server = await a.StartServerAsync();
-        var id = (string)(await a.StartRunAsync((int)server["port"]!, new { count = 100000, intervalMs = 20 }))["id"]!;
+        var id = (string)(await a.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 }))["id"]!;
 
         var seen = await b.GetJsonAsync($"/api/runs/{id}");
         Assert.Equal("Running", (string)seen["status"]!);
@@ -120,15 +127,14 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     [Fact]
     public async Task A_hub_client_on_B_receives_the_events_of_a_run_on_A_by_JoinRun_and_StreamRun()
     {
-        using var a = A;
-        using var b = B;
+        var (a, b, key) = await StudentAsync();
         var server = await a.StartServerAsync();
-        var id = (string)(await a.StartRunAsync((int)server["port"]!, new { count = 100000, intervalMs = 20 }))["id"]!;
+        var id = (string)(await a.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 }))["id"]!;
 
         var groupJoined = new TaskCompletionSource();
         var streamJoined = new TaskCompletionSource();
-        var group = HubClient.RunAsync(portals.B.Address, "group", id, () => { groupJoined.TrySetResult(); return Task.CompletedTask; });
-        var stream = HubClient.RunAsync(portals.B.Address, "stream", id, () => { streamJoined.TrySetResult(); return Task.CompletedTask; });
+        var group = HubClient.RunAsync(portals.B.Address, "group", id, () => { groupJoined.TrySetResult(); return Task.CompletedTask; }, key);
+        var stream = HubClient.RunAsync(portals.B.Address, "stream", id, () => { streamJoined.TrySetResult(); return Task.CompletedTask; }, key);
         // Both are following live (a first event arrived) before the run ends.
         await Task.WhenAll(groupJoined.Task, streamJoined.Task).WaitAsync(Stuck);
         Assert.Equal(HttpStatusCode.Accepted, (await b.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
@@ -147,8 +153,7 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     [Fact]
     public async Task A_server_started_on_A_is_listed_and_followed_on_B_and_stopped_through_B()
     {
-        using var a = A;
-        using var b = B;
+        var (a, b, _) = await StudentAsync();
         var server = await a.StartServerAsync();
         var id = (string)server["id"]!;
 
@@ -166,7 +171,8 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
                 first.TrySetResult();
             }
         });
-        await first.Task.WaitAsync(Stuck);
+        await Task.WhenAny(first.Task, following).WaitAsync(Stuck);
+        Assert.False(following.IsFaulted, following.Exception?.ToString());
         // Traffic while B follows: the server (on A) records every datagram.
         var run = (string)(await a.StartRunAsync((int)server["port"]!, new { count = 5, intervalMs = 10 }))["id"]!;
         Assert.Equal("Succeeded", (string)(await a.WaitForRunAsync(run))["status"]!);
@@ -205,7 +211,7 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
 
         using var student = a.As(key);
         var server = await student.StartServerAsync();
-        var id = (string)(await student.StartRunAsync((int)server["port"]!, new { count = 100000, intervalMs = 50 }))["id"]!;
+        var id = (string)(await student.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 50 }))["id"]!;
         using var cancel = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{id}/cancel");
         cancel.Headers.Add("Origin", portals.B.Address.GetLeftPart(UriPartial.Authority));
         Assert.Equal(HttpStatusCode.Accepted, (await browserB.SendAsync(cancel)).StatusCode);
@@ -236,11 +242,11 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     public async Task Killing_an_instance_makes_its_runs_and_servers_Interrupted_within_its_lease_seen_through_B()
     {
         await using var c = await portals.StartInstanceAsync("portal-c");
-        using var onC = c.CreateClient();
-        using var b = B;
+        var (_, b, key) = await StudentAsync();
+        using var onC = c.CreateClient().As(key);
         var server = await onC.StartServerAsync();
         var serverId = (string)server["id"]!;
-        var id = (string)(await onC.StartRunAsync((int)server["port"]!, new { count = 100000, intervalMs = 20 }))["id"]!;
+        var id = (string)(await onC.StartRunAsync((int)server["port"]!, new { count = 10000, intervalMs = 20 }))["id"]!;
         var instance = (string)(await b.GetJsonAsync($"/api/runs/{id}"))["instance"]!;
         Assert.StartsWith("portal-c-", instance);
 
