@@ -28,8 +28,25 @@ public static class OwnerForwarding
         return builder;
     }
 
+    /// <summary>
+    /// Relays the group's requests with an {id} of a thing that has no record (a console) and is
+    /// held by another instance (<see cref="LiveOwners"/>). Add it before the group's access check:
+    /// the owner checks access itself.
+    /// </summary>
+    public static TBuilder ForwardToRegisteredOwner<TBuilder>(this TBuilder builder, string kind, Func<IServiceProvider, Guid, bool> isHere)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilter(async (context, next) => await RelayedAsync(context.HttpContext,
+            (services, id, _) => isHere(services, id) ? Task.FromResult<string?>(null) : services.GetRequiredService<LiveOwners>().RemoteOwnerAsync(kind, id))
+            ?? await next(context));
+        return builder;
+    }
+
     /// <summary>The owner's answer when the request is for a live source in another instance; null to handle it here.</summary>
-    public static async Task<IResult?> RelayedAsync(HttpContext http, FeedSource source)
+    public static Task<IResult?> RelayedAsync(HttpContext http, FeedSource source) => RelayedAsync(http,
+        (services, id, cancellationToken) => services.GetRequiredService<OwnerCommands>().RemoteOwnerAsync(source, id, cancellationToken));
+
+    private static async Task<IResult?> RelayedAsync(HttpContext http, Func<IServiceProvider, Guid, CancellationToken, Task<string?>> remoteOwner)
     {
         var instance = http.RequestServices.GetRequiredService<PortalInstance>();
         if (instance.Redis is null
@@ -37,8 +54,7 @@ public static class OwnerForwarding
             || http.GetEndpoint()?.Metadata.GetMetadata<ServedByAnyInstanceAttribute>() is not null
             || http.Request.RouteValues["id"] is not string text || !Guid.TryParse(text, out var id))
             return null;
-        var owners = http.RequestServices.GetRequiredService<OwnerCommands>();
-        if (await owners.RemoteOwnerAsync(source, id, http.RequestAborted) is not { } owner)
+        if (await remoteOwner(http.RequestServices, id, http.RequestAborted) is not { } owner)
             return null;
         var request = await ForwardedRequests.CaptureAsync(http, instance.Id);
         var reply = await http.RequestServices.GetRequiredService<IInstanceCommands>().SendAsync(owner, "http", request, http.RequestAborted);
@@ -88,6 +104,9 @@ public sealed class ForwardedRequests(IServer server, ILogger<ForwardedRequests>
     public static async Task<string> CaptureAsync(HttpContext http, string relayedBy)
     {
         using var body = new MemoryStream();
+        // The endpoint may have read it already (a bound body): buffered, so from the start again.
+        if (http.Request.Body.CanSeek)
+            http.Request.Body.Position = 0;
         await http.Request.Body.CopyToAsync(body, http.RequestAborted);
         var headers = http.Request.Headers.Where(h => !Skipped.Contains(h.Key)).ToDictionary(h => h.Key, h => h.Value.Select(v => v ?? "").ToArray());
         headers[OwnerForwarding.Header] = [relayedBy];

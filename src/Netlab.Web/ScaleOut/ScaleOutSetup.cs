@@ -15,6 +15,7 @@ public static class ScaleOutSetup
     {
         services.AddSingleton<PortalInstance>();
         services.AddSingleton<ForwardedRequests>();
+        services.AddSingleton<LiveOwners>();
         services.AddSingleton<OwnerCommands>();
         services.AddSingleton<IOwnerCommandHandler>(sp => sp.GetRequiredService<OwnerCommands>());
         var redis = configuration["Netlab:Redis"];
@@ -31,8 +32,28 @@ public static class ScaleOutSetup
             services.AddSingleton<RedisInstanceCommands>();
             services.AddSingleton<IInstanceCommands>(sp => sp.GetRequiredService<RedisInstanceCommands>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisInstanceCommands>());
+            services.AddTransient<IStartupFilter, RelayableBodies>();
             services.AddSignalR().AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal("netlab:signalr"));
         }
         return services;
     }
+}
+
+/// <summary>
+/// API request bodies are kept readable again: an endpoint binds its body before its filters run,
+/// and a request relayed to the owner (<see cref="OwnerForwarding"/>) needs that body once more.
+/// Only with several instances (small bodies stay in memory, larger ones go to a temporary file).
+/// </summary>
+internal sealed class RelayableBodies : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, following) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api"))
+                context.Request.EnableBuffering();
+            return following(context);
+        });
+        next(app);
+    };
 }

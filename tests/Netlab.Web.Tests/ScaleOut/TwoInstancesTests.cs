@@ -239,6 +239,32 @@ public sealed partial class TwoInstancesTests(TwoInstances portals)
     }
 
     [Fact]
+    public async Task A_tcp_console_opened_on_A_is_used_and_closed_through_B()
+    {
+        var (a, b, _) = await StudentAsync();
+        var server = await a.PostAsJsonAsync("/api/servers", new { lab = "echo", port = 0, options = new { greeting = "You are connected" } });
+        Assert.True(server.StatusCode == HttpStatusCode.Created, await server.Content.ReadAsStringAsync());
+        var echo = (await server.Content.ReadFromJsonAsync<JsonObject>())!;
+        var opened = await a.PostAsJsonAsync("/api/tcp-consoles", new { host = "127.0.0.1", port = (int)echo["port"]!, lineEnding = "Lf" });
+        Assert.True(opened.StatusCode == HttpStatusCode.Created, await opened.Content.ReadAsStringAsync());
+        var id = (string)(await opened.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+
+        // The console's socket is in A; B relays every request for it there.
+        var sent = await b.PostAsJsonAsync($"/api/tcp-consoles/{id}/lines", new { line = "hello" });
+        Assert.True(sent.StatusCode == HttpStatusCode.OK, await sent.Content.ReadAsStringAsync());
+        Assert.StartsWith("portal-a-", sent.Headers.GetValues("X-Netlab-Instance").Single());
+        var transcript = await Eventually.UntilAsync(async () => (await b.GetFromJsonAsync<JsonArray>($"/api/tcp-consoles/{id}/events"))!,
+            events => events!.Count(e => (string)e!["kind"]! == "transcriptLine" && (string)e["direction"]! == "ServerToClient") >= 2, "the greeting and the echo");
+        Assert.Equal(["You are connected", "hello"], transcript!.Where(e => (string)e!["kind"]! == "transcriptLine" && (string)e["direction"]! == "ServerToClient").Select(e => (string)e!["text"]!));
+        // Someone else is refused by the owner as by any instance: 404.
+        var (_, otherKey) = await TestAccounts.CreateUserAsync(A, "Student");
+        Assert.Equal(HttpStatusCode.NotFound, (await portals.B.CreateClient().As(otherKey).GetAsync($"/api/tcp-consoles/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await b.DeleteAsync($"/api/tcp-consoles/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"/api/tcp-consoles/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await b.DeleteAsync($"/api/servers/{echo["id"]}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Killing_an_instance_makes_its_runs_and_servers_Interrupted_within_its_lease_seen_through_B()
     {
         await using var c = await portals.StartInstanceAsync("portal-c");
