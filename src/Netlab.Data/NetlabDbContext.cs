@@ -1,10 +1,22 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Netlab.Data;
 
-public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) : IdentityDbContext<NetlabUser>(options)
+/// <summary>
+/// The portal's store, on SQLite or PostgreSQL (the migrations of each live in their own assembly
+/// under migrations/). It also keeps ASP.NET Core's data protection keys, so every instance on one
+/// database signs and reads the same cookies.
+/// </summary>
+public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) : IdentityDbContext<NetlabUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>The provider name of Npgsql's EF Core provider (as <c>Database.ProviderName</c> reports it).</summary>
+    public const string PostgresProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<RunEventEntity> RunEvents => Set<RunEventEntity>();
     public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
@@ -13,6 +25,21 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
     public DbSet<AssignmentEntity> Assignments => Set<AssignmentEntity>();
     public DbSet<SubmissionEntity> Submissions => Set<SubmissionEntity>();
     public DbSet<InstanceEntity> Instances => Set<InstanceEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time the portal stores is UTC, but SQLite gives DateTimes back without a kind and some
+        // code compares with such values. Npgsql maps DateTime to timestamp with time zone and refuses
+        // any kind but Utc, so on PostgreSQL every DateTime is written (and compared) as UTC.
+        if (Database.ProviderName == PostgresProvider)
+        {
+            configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTime>();
+            configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTime>();
+        }
+    }
+
+    private sealed class UtcDateTime() : ValueConverter<DateTime, DateTime>(
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc), v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -6,12 +6,18 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Netlab.Web.Tests;
 
-/// <summary>The portal in-process, with its own SQLite folder (reused to test a restart).</summary>
+/// <summary>
+/// The portal in-process, with its own data folder (reused to test a restart) and so its own database:
+/// SQLite in that folder, or (built with POSTGRES) a database of the tests' PostgreSQL cluster named after it.
+/// </summary>
 public sealed class NetlabFactory(string? dataDirectory = null) : WebApplicationFactory<Program>
 {
     public string DataDirectory { get; } = dataDirectory ?? NewDataDirectory();
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "netlab-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The data folder whose database this portal uses (on PostgreSQL, another portal's: instances share one); its own by default.</summary>
+    public string? DatabaseOf { get; init; }
 
     /// <summary>Extra test-only setup (e.g. a circuit handler the browser tests observe).</summary>
     public Action<IWebHostBuilder>? Configure { get; init; }
@@ -19,6 +25,8 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Netlab:DataDirectory", DataDirectory);
+        foreach (var (key, value) in TestDatabase.Settings(DatabaseOf ?? DataDirectory))
+            builder.UseSetting(key, value);
         // Every test portal has its administrator from the start (Netlab:Bootstrap), and every
         // client of it signs in with the administrator's key unless a test asks for another user.
         builder.UseSetting("Netlab:Bootstrap:AdminEmail", TestAccounts.AdminEmail);
@@ -43,6 +51,21 @@ public sealed class NetlabFactory(string? dataDirectory = null) : WebApplication
         client.DefaultRequestHeaders.Remove("X-Api-Key");
         return client;
     }
+}
+
+/// <summary>The database settings of a test portal: none on SQLite (the file in its data folder), its own PostgreSQL database with POSTGRES.</summary>
+public static class TestDatabase
+{
+    public static IReadOnlyDictionary<string, string> Settings(string dataDirectory) =>
+#if POSTGRES
+        new Dictionary<string, string>
+        {
+            ["Netlab:Database:Provider"] = "Postgres",
+            ["ConnectionStrings:Netlab"] = PostgresCluster.Shared.ConnectionStringFor(dataDirectory),
+        };
+#else
+        new Dictionary<string, string>();
+#endif
 }
 
 /// <summary>The accounts test portals start with, and making more through the real API.</summary>

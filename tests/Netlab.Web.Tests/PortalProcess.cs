@@ -29,9 +29,10 @@ public sealed partial class PortalProcess : IAsyncDisposable
 
     /// <summary>Starts the portal on the given URL ("http://127.0.0.1:0" = any free port).</summary>
     /// <param name="bootstrap">Whether the portal starts with the test administrator (<see cref="TestAccounts"/>); without, it has no account at all.</param>
-    /// <param name="environment">More settings (Netlab__Redis, a database), for the scale-out tests.</param>
+    /// <param name="databaseOf">The data folder whose database this portal uses (on PostgreSQL, another portal's: instances share one); its own by default.</param>
+    /// <param name="environment">More settings (environment variables), after the test ones.</param>
     public static async Task<PortalProcess> StartAsync(string dataDirectory, string url = "http://127.0.0.1:0", bool bootstrap = true,
-        IReadOnlyDictionary<string, string>? environment = null)
+        string? databaseOf = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = typeof(Program).Assembly.Location;
         Directory.CreateDirectory(dataDirectory);
@@ -46,6 +47,8 @@ public sealed partial class PortalProcess : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Netlab__DataDirectory"] = dataDirectory;
+        foreach (var (key, value) in TestDatabase.Settings(databaseOf ?? dataDirectory))
+            info.Environment[key.Replace(":", "__")] = value;
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         if (bootstrap)
             foreach (var (name, value) in TestAccounts.Environment)

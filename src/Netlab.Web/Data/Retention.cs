@@ -80,6 +80,8 @@ public sealed class Retention(IDbContextFactory<NetlabDbContext> contexts, IOpti
 /// <summary>Where each lab server keeps its files (its storage folder under the data folder).</summary>
 public sealed class LabDirectories(string dataDirectory)
 {
+    public string DataDirectory => dataDirectory;
+
     public string ServerFolder(Guid id) => Path.Combine(dataDirectory, "servers", id.ToString());
 
     public void DeleteServerFolder(Guid id)

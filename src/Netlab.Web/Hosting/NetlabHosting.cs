@@ -48,9 +48,7 @@ public static class NetlabHosting
         // failure with its stack); released when the host disposes it (DatabaseStartup depends on it).
         var dataLock = DataDirectoryLock.Acquire(dataDirectory);
         services.AddSingleton(_ => dataLock);
-        services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
-            $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
-            sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));
+        services.AddNetlabDatabase(builder.Configuration, dataDirectory);
 
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
@@ -58,8 +56,9 @@ public static class NetlabHosting
         services.AddNetlabScaleOut(builder.Configuration);
         services.AddHostedService<DatabaseStartup>();
         services.AddHostedService<InstanceLease>();
-        // Sign-in cookies and protected browser storage stay valid across restarts (and in a container, on its volume).
-        services.AddDataProtection().SetApplicationName("Netlab").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // Sign-in cookies and protected browser storage stay valid across restarts, and on every
+        // instance sharing the database: the keys live in it (DatabaseStartup brings in older keys/ files).
+        services.AddDataProtection().SetApplicationName("Netlab").PersistKeysToDbContext<NetlabDbContext>();
         services.AddNetlabAccounts();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EventPump>();

@@ -29,7 +29,12 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         if (q.Status is { } s)
             query = query.Where(r => r.Status == s);
         if (!string.IsNullOrWhiteSpace(q.Target))
-            query = query.Where(r => r.TargetHost.Contains(q.Target.Trim()) || r.TargetAddress.Contains(q.Target.Trim()));
+        {
+            // Host names ignore case. Both providers' Contains (SQLite's instr, PostgreSQL's strpos)
+            // match case, so both sides are lowered: the same answer on either database.
+            var target = q.Target.Trim().ToLowerInvariant();
+            query = query.Where(r => r.TargetHost.ToLower().Contains(target) || r.TargetAddress.ToLower().Contains(target));
+        }
         var total = await query.CountAsync(cancellationToken);
         query = (q.SortBy, q.Descending) switch
         {

@@ -11,7 +11,7 @@ using Netlab.Data;
 namespace Netlab.Migrations.Migrations
 {
     [DbContext(typeof(NetlabDbContext))]
-    [Migration("20261203181057_InstanceLeases")]
+    [Migration("20261203185927_InstanceLeases")]
     partial class InstanceLeases
     {
         /// <inheritdoc />
@@ -19,6 +19,23 @@ namespace Netlab.Migrations.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
