@@ -7,8 +7,9 @@ using System.Text.RegularExpressions;
 namespace Netlab.Web.Tests.ScaleOut;
 
 /// <summary>
-/// Two real portal processes (A and B) on their own ports and data folders, sharing a throwaway
-/// PostgreSQL and a throwaway redis-server, as behind a load balancer. Started once for the class.
+/// Two real portal processes (A and B) on their own ports and data folders, sharing a database on
+/// the throwaway PostgreSQL cluster (<see cref="PostgresCluster"/>) and a throwaway redis-server,
+/// as behind a load balancer. Started once for the collection.
 /// </summary>
 public sealed class TwoInstances : IAsyncLifetime
 {
@@ -17,25 +18,23 @@ public sealed class TwoInstances : IAsyncLifetime
     private readonly List<string> directories = [];
 
     public RedisServer Redis { get; private set; } = default!;
-    public PostgresServer Postgres { get; private set; } = default!;
     public PortalProcess A { get; private set; } = default!;
     public PortalProcess B { get; private set; } = default!;
 
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
-        Postgres = await PostgresServer.StartAsync();
         // One after the other: the first creates the schema and the administrator, the second finds them.
         A = await StartInstanceAsync("portal-a");
         B = await StartInstanceAsync("portal-b");
     }
 
-    /// <summary>Another instance on the same database and Redis (for a test that kills it).</summary>
+    /// <summary>Another instance on the same database (the first one's, on the PostgreSQL cluster) and Redis (for a test that kills it).</summary>
     public Task<PortalProcess> StartInstanceAsync(string name)
     {
         var directory = NetlabFactory.NewDataDirectory();
         directories.Add(directory);
-        return PortalProcess.StartAsync(directory, environment: new Dictionary<string, string>(Postgres.PortalEnvironment)
+        return PortalProcess.StartAsync(directory, databaseOf: directories[0], environment: new Dictionary<string, string>
         {
             ["Netlab__Redis"] = Redis.ConnectionString,
             ["Netlab__Instance__Name"] = name,
@@ -48,7 +47,6 @@ public sealed class TwoInstances : IAsyncLifetime
     {
         if (A is not null) await A.DisposeAsync();
         if (B is not null) await B.DisposeAsync();
-        if (Postgres is not null) await Postgres.DisposeAsync();
         if (Redis is not null) await Redis.DisposeAsync();
         foreach (var directory in directories)
             try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
