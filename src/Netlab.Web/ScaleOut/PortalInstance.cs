@@ -19,9 +19,11 @@ public sealed class PortalInstance
         Lease = TimeSpan.FromSeconds(settings.Instance.LeaseSeconds);
         CommandTimeout = TimeSpan.FromSeconds(settings.Instance.CommandTimeoutSeconds);
         Redis = string.IsNullOrWhiteSpace(settings.Redis) ? null : settings.Redis;
-        // SQLite is one file in one data folder, locked by one process; any server database can be shared.
+        // SQLite is one file in one data folder, locked by one process. A server database is shared
+        // by several instances only with Redis (without it their live views could not meet): without
+        // Redis, one portal per database, and what it finds running at start is a dead process's.
         var provider = configuration["Netlab:Database:Provider"];
-        SharesDatabase = !string.IsNullOrEmpty(provider) && !provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase);
+        SharesDatabase = Redis is not null && !string.IsNullOrEmpty(provider) && !provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase);
     }
 
     public string Id { get; }
@@ -36,6 +38,6 @@ public sealed class PortalInstance
     /// <summary>The Redis connection string; null for a single process.</summary>
     public string? Redis { get; }
 
-    /// <summary>Whether other instances may use the same database (then "Running" records may be a live neighbour's).</summary>
+    /// <summary>Whether other live instances may use the same database (a server database and Redis): then "Running" records may be a live neighbour's.</summary>
     public bool SharesDatabase { get; }
 }
