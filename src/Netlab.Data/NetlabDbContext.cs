@@ -38,8 +38,10 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
         }
     }
 
+    /// <summary>A time without a kind is taken as UTC (what the portal stores); a local one is converted.</summary>
     private sealed class UtcDateTime() : ValueConverter<DateTime, DateTime>(
-        v => DateTime.SpecifyKind(v, DateTimeKind.Utc), v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+        v => v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -7,6 +7,7 @@ try
     builder.AddNetlab();
 
     var app = builder.Build();
+    PortCheck.ThrowIfInUse(app.Configuration);
     app.MapNetlab();
     app.Run();
 }

@@ -177,4 +177,17 @@ public class PersistenceTests
         // The first portal's run was not taken for a crash's leftover.
         Assert.Equal("Running", (string)(await client.GetJsonAsync($"/api/runs/{run}"))["status"]!);
     }
+
+    [Fact]
+    public async Task A_portal_whose_port_is_in_use_says_so_in_one_line_with_no_stack_trace()
+    {
+        using var occupant = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupant.Start();
+        var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
+        var refused = await Assert.ThrowsAsync<PortalExitedException>(() => PortalProcess.StartAsync(NetlabFactory.NewDataDirectory(), $"http://127.0.0.1:{port}"));
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"Netlab cannot start: port {port} (http://127.0.0.1:{port}) is already in use.", refused.Output);
+        Assert.DoesNotContain("   at ", refused.Output);
+        Assert.DoesNotContain("Exception", refused.Output);
+    }
 }

@@ -48,6 +48,9 @@ public sealed record LabEnvironment(string ContentRoot)
     /// </summary>
     public Func<IPEndPoint, bool>? IsOwnListener { get; init; }
 
+    /// <summary>What all servers together may keep on disk (mail, uploads); null = only each server's own quota.</summary>
+    public StorageBudget? Storage { get; init; }
+
     /// <summary>The clock of servers' and probes' timeouts, retries and silences; tests give a fake one to drive them without waiting.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

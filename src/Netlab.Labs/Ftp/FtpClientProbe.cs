@@ -15,6 +15,10 @@ public sealed record FtpClientProbeOptions
     [Description("Use passive mode (PASV/EPSV) instead of active (PORT/EPRT, the handout's default).")]
     public bool Passive { get; init; }
 
+    [Display(Name = "Handout 004 server")]
+    [Description("The target was written from handout 004's class exercise: free-text statuses (\"connected\", \"OK\"), PORT with a bare port, no login, a file's size on the control connection. Active mode only.")]
+    public bool Handout { get; init; }
+
     [Required, StringLength(100), Description("The user to log in as.")]
     public string User { get; init; } = "anonymous";
 
@@ -52,7 +56,8 @@ public sealed class FtpClientProbe(FtpClientProbeOptions options, string? scratc
             await using var shell = new FtpShell(scratch, events, new FtpShellOptions
             {
                 TimeoutMs = options.TimeoutMs,
-                Passive = options.Passive,
+                Passive = options.Passive && !options.Handout,
+                Handout = options.Handout,
                 User = options.User,
                 Password = options.Password,
                 AllowAddress = a => a.Equals(target.Address),

@@ -28,7 +28,7 @@ public sealed class FtpServer : TcpLabServer
         if (server.StorageDirectory is { } storage)
             root = CopyRoot(root, Path.Combine(storage, "files"));
         Files = new FtpFileSystem(new ContentRoot(root), options.UploadFolder, options.ReadOnly);
-        context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time, server.Environment.IsOwnListener);
+        context = new FtpSessionContext(options, Files, accounts, server.Events, time ?? server.Time, server.Environment.IsOwnListener, server.Environment.Storage);
     }
 
     public FtpFileSystem Files { get; }

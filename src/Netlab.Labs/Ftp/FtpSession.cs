@@ -10,8 +10,11 @@ namespace Netlab.Labs.Ftp;
 
 /// <summary>What every session of one server shares.</summary>
 internal sealed class FtpSessionContext(FtpServerOptions options, FtpFileSystem files, IReadOnlyDictionary<string, string> accounts, IEventSink events, TimeProvider time,
-    Func<IPEndPoint, bool>? isOwnListener = null)
+    Func<IPEndPoint, bool>? isOwnListener = null, StorageBudget? storage = null)
 {
+    /// <summary>What all lab servers together may still keep on disk; null = only this server's quota.</summary>
+    public StorageBudget? Storage => storage;
+
     /// <summary>The sessions' passive listeners now open: no session's PORT may aim at another's.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<IPEndPoint, byte> passive = new();
 
@@ -571,6 +574,17 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             await ReplyAsync(552, $"Exceeded storage allocation: this server's files already take its quota of {Options.QuotaMegabytes} MB.", stopping);
             return;
         }
+        // And within what all lab servers together may keep (RFC 959: 452, "insufficient storage space in system").
+        if (context.Storage is { } shared)
+        {
+            var portalRoom = shared.Room();
+            if (portalRoom <= 0)
+            {
+                await ReplyAsync(452, "Insufficient storage space in system: the portal's storage for lab servers is full.", stopping);
+                return;
+            }
+            room = Math.Min(room, portalRoom);
+        }
         var limit = Math.Min((long)Options.MaxUploadMegabytes * 1024 * 1024, room);
         var completed = false;
         try
@@ -597,6 +611,8 @@ internal sealed class FtpSession(Socket control, string client, FtpSessionContex
             if (!completed)
                 File.Delete(partial);
         }
+        if (completed && context.Storage is { } budget && File.Exists(full))
+            budget.Add(new FileInfo(full).Length);
     }
 
     /// <summary>

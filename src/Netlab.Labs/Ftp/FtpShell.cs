@@ -19,6 +19,12 @@ public sealed record FtpShellOptions
 
     public string Password { get; init; } = "netlab@";
 
+    /// <summary>Start in handout mode: talk to a server written from handout 004's class exercise, not an RFC 959 one.</summary>
+    public bool Handout { get; init; }
+
+    /// <summary>In handout mode, how long a pause ends an unterminated status or a transfer with no size (the handout's settimeout), in ms.</summary>
+    public int HandoutPauseMs { get; init; } = 300;
+
     /// <summary>Which addresses connect may reach (the portal's allow-list); loopback only unless told.</summary>
     public Func<IPAddress, bool> AllowAddress { get; init; } = IPAddress.IsLoopback;
 
@@ -50,8 +56,10 @@ public sealed class FtpShell : IAsyncDisposable
     private readonly FtpShellOptions options;
     private readonly ContentRoot scratch;
     private FtpClientConnection? connection;
+    private FtpHandoutConnection? handout;
     private string localDirectory = "/";
     private bool passive;
+    private bool handoutMode;
 
     public FtpShell(string scratchRoot, IEventSink events, FtpShellOptions? options = null)
     {
@@ -60,10 +68,14 @@ public sealed class FtpShell : IAsyncDisposable
         this.events = events;
         this.options = options ?? new FtpShellOptions();
         passive = this.options.Passive;
+        handoutMode = this.options.Handout;
     }
 
-    public bool Connected => connection is not null;
+    public bool Connected => connection is not null || handout is not null;
     public bool Passive => passive;
+
+    /// <summary>Talking (or about to talk) to a handout-004-style server: free-text statuses, PORT with a bare port, no login.</summary>
+    public bool HandoutMode => handoutMode;
 
     /// <summary>The local directory, as a path inside the scratch folder ("/" is the folder itself).</summary>
     public string LocalDirectory => localDirectory;
@@ -83,6 +95,7 @@ public sealed class FtpShell : IAsyncDisposable
         "put file [remote]  STOR: upload a file",
         "system          SYST: the server's system type",
         "passive on|off  passive (PASV/EPSV) or active (PORT/EPRT, the default) data connections",
+        "handout on|off  talk to a server written from handout 004 (\"connected\"/\"OK\" statuses, PORT <port>, no login)",
         "bye             QUIT: close the connection",
         "exit            leave the shell",
     ];
@@ -113,6 +126,8 @@ public sealed class FtpShell : IAsyncDisposable
                 "system" => args.Count == 0 ? await SystemAsync(cancellationToken) : Fail("Usage: system"),
                 "passive" => args.Count == 1 && args[0].ToLowerInvariant() is "on" or "off" ? SetPassive(args[0].Equals("on", StringComparison.OrdinalIgnoreCase))
                     : args.Count == 0 ? SetPassive(!passive) : Fail("Usage: passive on|off"),
+                "handout" => args.Count == 1 && args[0].ToLowerInvariant() is "on" or "off" ? await SetHandoutAsync(args[0].Equals("on", StringComparison.OrdinalIgnoreCase))
+                    : args.Count == 0 ? await SetHandoutAsync(!handoutMode) : Fail("Usage: handout on|off"),
                 "bye" or "quit" or "close" => await ByeAsync(cancellationToken),
                 "exit" => await ExitAsync(cancellationToken),
                 _ => Fail($"Unknown command '{words[0]}'. Type help for the list."),
@@ -147,6 +162,8 @@ public sealed class FtpShell : IAsyncDisposable
         if (!options.AllowAddress(address))
             return Fail($"Connecting to {address} is not allowed here.");
         await DropAsync();
+        if (handoutMode)
+            return await ConnectHandoutAsync(new IPEndPoint(address, port), cancellationToken);
         FtpClientConnection opened;
         FtpReply greeting;
         try
@@ -176,6 +193,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> LoginAsync(string user, string password, CancellationToken cancellationToken)
     {
+        if (handout is not null)
+            return Fail("Handout 004's servers have no login. Use handout off and connect again for an RFC 959 server.");
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync($"USER {user}", cancellationToken);
@@ -190,6 +209,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> ChangeDirectoryAsync(string dir, CancellationToken cancellationToken)
     {
+        if (handout is { } h)
+            return await HandoutSimpleAsync(h, $"CWD {dir}", (_, _) => $"OK Changed to '{dir}'", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync($"CWD {dir}", cancellationToken);
@@ -201,6 +222,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> PrintDirectoryAsync(CancellationToken cancellationToken)
     {
+        if (handout is { } h)
+            return await HandoutSimpleAsync(h, "PWD", (data, status) => $"OK Current directory '{data ?? status}'", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync("PWD", cancellationToken);
@@ -220,6 +243,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> ListAsync(string? dir, CancellationToken cancellationToken)
     {
+        if (handout is { } h)
+            return await HandoutListAsync(h, dir, cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         using var listing = new MemoryStream();
@@ -235,7 +260,7 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> GetAsync(string remote, string? localName, CancellationToken cancellationToken)
     {
-        if (connection is not { } c)
+        if (connection is null && handout is null)
             return NotConnected();
         var local = FtpFileSystem.Combine(localDirectory, localName ?? FtpFileSystem.Name(FtpFileSystem.Combine("/", remote)));
         if (LocalTarget(local) is not { } full)
@@ -247,15 +272,32 @@ public sealed class FtpShell : IAsyncDisposable
         var completed = false;
         try
         {
-            FtpDataResult result;
+            var limit = Math.Min(options.MaxDownloadBytes, room);
+            long bytes;
+            int? code;
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
-                result = await c.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken, Math.Min(options.MaxDownloadBytes, room));
-            if (!result.Completed)
-                return FromReply(result.Reply);
+            {
+                if (handout is { } h)
+                {
+                    var exchange = await h.ExchangeAsync($"RETR {remote}", file, null, limit, cancellationToken, FtpTransferDirection.Download, remote);
+                    if (exchange.Failed)
+                        return FromHandout(exchange);
+                    if (exchange.AnnouncedSize is { } size && size != exchange.DataBytes)
+                        return Fail(string.Create(CultureInfo.InvariantCulture, $"GET: the server announced {size} bytes and sent {exchange.DataBytes}."));
+                    (bytes, code) = (exchange.DataBytes, exchange.Code);
+                }
+                else
+                {
+                    var result = await connection!.TransferAsync($"RETR {remote}", FtpTransferDirection.Download, remote, null, file, cancellationToken, limit);
+                    if (!result.Completed)
+                        return FromReply(result.Reply);
+                    (bytes, code) = (result.Bytes, result.Reply.Code);
+                }
+            }
             File.Move(partial, full, overwrite: true);
             completed = true;
-            BytesDownloaded += result.Bytes;
-            return new FtpShellResult(true, [string.Create(CultureInfo.InvariantCulture, $"OK GET: '{remote}' ({result.Bytes} bytes)")], result.Reply.Code);
+            BytesDownloaded += bytes;
+            return new FtpShellResult(true, [string.Create(CultureInfo.InvariantCulture, $"OK GET: '{remote}' ({bytes} bytes)")], code);
         }
         finally
         {
@@ -266,14 +308,22 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> PutAsync(string localName, string? remote, CancellationToken cancellationToken)
     {
-        if (connection is not { } c)
+        if (connection is null && handout is null)
             return NotConnected();
         var local = FtpFileSystem.Combine(localDirectory, localName);
         if (scratch.TryResolve(local, out var full) != ContentRoot.Outcome.Found || !File.Exists(full))
             return Fail($"Local file '{localName}' does not exist.");
         remote ??= FtpFileSystem.Name(local);
         await using var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var result = await c.TransferAsync($"STOR {remote}", FtpTransferDirection.Upload, remote, file, null, cancellationToken);
+        if (handout is { } h)
+        {
+            var exchange = await h.ExchangeAsync($"STOR {remote}", null, file, 0, cancellationToken, FtpTransferDirection.Upload, remote);
+            if (exchange.Failed)
+                return FromHandout(exchange);
+            BytesUploaded += exchange.DataBytes;
+            return new FtpShellResult(true, [string.Create(CultureInfo.InvariantCulture, $"OK PUT: '{remote}' ({exchange.DataBytes} bytes)")], exchange.Code);
+        }
+        var result = await connection!.TransferAsync($"STOR {remote}", FtpTransferDirection.Upload, remote, file, null, cancellationToken);
         if (!result.Completed)
             return FromReply(result.Reply);
         BytesUploaded += result.Bytes;
@@ -282,6 +332,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> SystemAsync(CancellationToken cancellationToken)
     {
+        if (handout is { } h)
+            return await HandoutSimpleAsync(h, "SYST", (data, status) => $"OK System type {data ?? status}", cancellationToken);
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.CommandAsync("SYST", cancellationToken);
@@ -290,6 +342,8 @@ public sealed class FtpShell : IAsyncDisposable
 
     private FtpShellResult SetPassive(bool on)
     {
+        if (on && handoutMode)
+            return Fail("Handout 004's protocol is active mode only (the server connects to the client's PORT). Use handout off first.");
         passive = on;
         if (connection is not null)
             connection.Passive = on;
@@ -298,6 +352,12 @@ public sealed class FtpShell : IAsyncDisposable
 
     private async Task<FtpShellResult> ByeAsync(CancellationToken cancellationToken)
     {
+        if (handout is { } h)
+        {
+            await h.QuitAsync(cancellationToken);
+            await DropAsync();
+            return new FtpShellResult(true, ["OK Connection closed"]);
+        }
         if (connection is not { } c)
             return NotConnected();
         var reply = await c.QuitAsync(cancellationToken);
@@ -309,6 +369,8 @@ public sealed class FtpShell : IAsyncDisposable
     {
         if (connection is { } c)
             await c.QuitAsync(cancellationToken);
+        if (handout is { } h)
+            await h.QuitAsync(cancellationToken);
         await DropAsync();
         return new FtpShellResult(true, ["OK Goodbye"], Exit: true);
     }
@@ -398,10 +460,83 @@ public sealed class FtpShell : IAsyncDisposable
             connection = null;
             await c.DisposeAsync();
         }
+        if (handout is { } h)
+        {
+            handout = null;
+            await h.DisposeAsync();
+        }
     }
+
+    private async Task<FtpShellResult> SetHandoutAsync(bool on)
+    {
+        if (on == handoutMode)
+            return new FtpShellResult(true, [on ? "OK Handout mode is on" : "OK Handout mode is off"]);
+        // The two protocols cannot share a connection: switching drops it.
+        var wasConnected = Connected;
+        await DropAsync();
+        handoutMode = on;
+        if (on)
+            passive = false;
+        return new FtpShellResult(true, [(on ? "OK Handout mode on: handout 004's protocol (\"connected\"/\"OK\", PORT <port>, no login, active only)" : "OK Handout mode off: RFC 959")
+            + (wasConnected ? ". Disconnected: use connect again." : "")]);
+    }
+
+    private async Task<FtpShellResult> ConnectHandoutAsync(IPEndPoint server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (opened, greeting, portStatus) = await FtpHandoutConnection.ConnectAsync(server, events, options.TimeoutMs, cancellationToken, options.HandoutPauseMs);
+            handout = opened;
+            return new FtpShellResult(true, ["OK Connection established", $"Server: {greeting.Trim()}", $"PORT {opened.DataPort}: {portStatus}"]);
+        }
+        catch (SocketException e)
+        {
+            return Fail($"Cannot connect to {server}: {e.Message}");
+        }
+        catch (LabException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    /// <summary>A command whose answer is text: <paramref name="ok"/> gets what the data connection brought (null: nothing) and the status.</summary>
+    private async Task<FtpShellResult> HandoutSimpleAsync(FtpHandoutConnection h, string command, Func<string?, string, string> ok, CancellationToken cancellationToken)
+    {
+        using var data = new MemoryStream();
+        var exchange = await h.ExchangeAsync(command, data, null, MaxHandoutText, cancellationToken);
+        if (exchange.Failed)
+            return FromHandout(exchange);
+        var text = Encoding.UTF8.GetString(data.ToArray()).Trim();
+        if (text.Length > 0)
+            events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Data, text, h.Name));
+        return new FtpShellResult(true, [ok(text.Length > 0 ? text : null, exchange.Status)], exchange.Code);
+    }
+
+    /// <summary>The most a handout server's answer to cd, pwd or system may be.</summary>
+    private const int MaxHandoutText = 64 * 1024;
+
+    private async Task<FtpShellResult> HandoutListAsync(FtpHandoutConnection h, string? dir, CancellationToken cancellationToken)
+    {
+        using var listing = new MemoryStream();
+        var exchange = await h.ExchangeAsync(dir is null ? "LIST" : $"LIST {dir}", listing, null, options.MaxListingBytes, cancellationToken, FtpTransferDirection.Listing, dir ?? ".");
+        if (exchange.Failed)
+            return FromHandout(exchange);
+        BytesDownloaded += exchange.DataBytes;
+        var lines = Encoding.UTF8.GetString(listing.ToArray()).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+        foreach (var line in lines)
+            events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Data, line, h.Name));
+        return new FtpShellResult(true, ["OK List contents of remote dir", .. lines], exchange.Code);
+    }
+
+    private static FtpShellResult FromHandout(FtpHandoutExchange exchange) => new(false, [exchange.Status], exchange.Code);
 
     public async ValueTask DisposeAsync()
     {
+        if (handout is { } h)
+        {
+            using var timeout = Deadline.After(1000);
+            await h.QuitAsync(timeout.Token);
+        }
         if (connection is { } c)
         {
             using var timeout = Deadline.After(1000);

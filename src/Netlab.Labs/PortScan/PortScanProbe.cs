@@ -46,25 +46,46 @@ public sealed class PortScanProbe(PortScanOptions options, TimeProvider? time = 
         // Close with a reset rather than linger in TIME_WAIT: a scan leaves nothing behind on either side.
         socket.LingerState = new LingerOption(true, 0);
         var begun = time.GetTimestamp();
-        using var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time);
-        try
+        using var attempt = new ConnectAttempt(new System.Net.IPEndPoint(target.Address, port));
+        SocketError outcome;
+        // The event-args form reports a refusal as a SocketError, not an exception: on loopback a
+        // closed port is refused at once, and throwing and catching per port was most of a scan's cost.
+        if (!socket.ConnectAsync(attempt))
+            outcome = attempt.SocketError; // decided at once (loopback): no timer armed at all
+        else
         {
-            await socket.ConnectAsync(new System.Net.IPEndPoint(target.Address, port), deadline.Token);
-            return new PortResult(port, PortState.Open, WellKnownPorts.Of(port), Ms(begun));
+            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time);
+            try
+            {
+                outcome = await attempt.Completion.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Socket.CancelConnectAsync(attempt);
+                if (deadline.Expired)
+                    return new PortResult(port, PortState.Filtered, WellKnownPorts.Of(port), null);
+                throw;
+            }
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        return outcome switch
         {
-            return new PortResult(port, PortState.Closed, WellKnownPorts.Of(port), Ms(begun));
-        }
-        catch (SocketException)
-        {
+            SocketError.Success => new PortResult(port, PortState.Open, WellKnownPorts.Of(port), Ms(begun)),
+            SocketError.ConnectionRefused => new PortResult(port, PortState.Closed, WellKnownPorts.Of(port), Ms(begun)),
             // Host or network unreachable (an ICMP error): nmap calls that filtered too.
-            return new PortResult(port, PortState.Filtered, WellKnownPorts.Of(port), Ms(begun));
-        }
-        catch (OperationCanceledException) when (deadline.Expired)
-        {
-            return new PortResult(port, PortState.Filtered, WellKnownPorts.Of(port), null);
-        }
+            _ => new PortResult(port, PortState.Filtered, WellKnownPorts.Of(port), Ms(begun)),
+        };
+    }
+
+    /// <summary>One connect through <see cref="SocketAsyncEventArgs"/>, its outcome as a task when it does not finish at once.</summary>
+    private sealed class ConnectAttempt : SocketAsyncEventArgs
+    {
+        private readonly TaskCompletionSource<SocketError> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ConnectAttempt(System.Net.EndPoint target) : base(unsafeSuppressExecutionContextFlow: true) => RemoteEndPoint = target;
+
+        public Task<SocketError> Completion => completion.Task;
+
+        protected override void OnCompleted(SocketAsyncEventArgs e) => completion.TrySetResult(e.SocketError);
     }
 
     private double Ms(long begun) => Math.Round(time.GetElapsedTime(begun).TotalMilliseconds, 3);

@@ -1,3 +1,4 @@
+using Netlab.Labs.Core;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -21,6 +22,8 @@ public enum MailboxOutcome
     Full,
     /// <summary>The message alone is larger than the whole byte quota: it can never fit.</summary>
     TooBig,
+    /// <summary>The portal's storage for all lab servers together is full (<see cref="StorageBudget"/>).</summary>
+    PortalFull,
 }
 
 /// <summary>How much a mailbox may hold.</summary>
@@ -50,6 +53,7 @@ public sealed partial class SmtpMailbox
 
     private readonly string? directory;
     private readonly MailboxQuota quota;
+    private readonly StorageBudget? shared;
     private readonly Lock gate = new();
     private readonly Dictionary<string, StoredMail> index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> memory = new(StringComparer.Ordinal);
@@ -57,10 +61,11 @@ public sealed partial class SmtpMailbox
     private int pendingMessages;
     private long pendingBytes;
 
-    private SmtpMailbox(string? directory, MailboxQuota quota)
+    private SmtpMailbox(string? directory, MailboxQuota quota, StorageBudget? shared = null)
     {
         this.directory = directory;
         this.quota = quota;
+        this.shared = shared;
     }
 
     /// <summary>Raised after a message is stored, deleted, or the mailbox emptied.</summary>
@@ -78,10 +83,10 @@ public sealed partial class SmtpMailbox
     /// The mailbox a server writes to: creates the directory, lists what an earlier run left there
     /// and removes what it never acknowledged (temporary files, .eml files without an envelope).
     /// </summary>
-    public static SmtpMailbox OpenForServer(string directory, MailboxQuota quota)
+    public static SmtpMailbox OpenForServer(string directory, MailboxQuota quota, StorageBudget? shared = null)
     {
         System.IO.Directory.CreateDirectory(directory);
-        var mailbox = new SmtpMailbox(directory, quota);
+        var mailbox = new SmtpMailbox(directory, quota, shared);
         mailbox.Load(repair: true);
         return mailbox;
     }
@@ -113,7 +118,9 @@ public sealed partial class SmtpMailbox
         get
         {
             lock (gate)
-                return index.Count + pendingMessages >= quota.Messages || bytes + pendingBytes >= quota.Bytes;
+                if (index.Count + pendingMessages >= quota.Messages || bytes + pendingBytes >= quota.Bytes)
+                    return true;
+            return shared?.Room() <= 0;
         }
     }
 
@@ -142,9 +149,12 @@ public sealed partial class SmtpMailbox
                 return MailboxOutcome.TooBig;
             if (index.Count + pendingMessages >= quota.Messages || bytes + pendingBytes + raw.Length > quota.Bytes)
                 return MailboxOutcome.Full;
+            if (shared is not null && shared.Room() < raw.Length)
+                return MailboxOutcome.PortalFull;
             // Reserved while the files are written outside the lock, so concurrent sessions cannot overshoot the quota.
             pendingMessages++;
             pendingBytes += raw.Length;
+            shared?.Add(raw.Length);
         }
         var stored = false;
         try
@@ -172,6 +182,8 @@ public sealed partial class SmtpMailbox
                     index[mail.Id] = mail;
                     bytes += mail.Size;
                 }
+                else
+                    shared?.Add(-raw.Length);
             }
             if (!stored && directory is not null)
                 TryDeleteFiles(mail.Id);

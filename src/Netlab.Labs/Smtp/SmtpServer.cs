@@ -21,7 +21,7 @@ public sealed class SmtpServer : TcpLabServer
     {
         Options = options;
         fault = options.InitialFault();
-        Mailbox = OpenMailbox(options, server.StorageDirectory);
+        Mailbox = OpenMailbox(options, server.StorageDirectory, server.Environment.Storage);
         Certificate = options.StartTls ? SmtpCertificate.Load(options, server.Environment.DataDirectory) : null;
         context = new SmtpSessionContext(options, Mailbox, server.Events, Certificate, () => Volatile.Read(ref fault), time ?? server.Time);
     }
@@ -29,7 +29,7 @@ public sealed class SmtpServer : TcpLabServer
     public SmtpServerOptions Options { get; }
 
     /// <summary>The mailbox in the server's storage directory (kept across stops and restarts), else in memory.</summary>
-    private static SmtpMailbox OpenMailbox(SmtpServerOptions options, string? directory)
+    private static SmtpMailbox OpenMailbox(SmtpServerOptions options, string? directory, StorageBudget? shared)
     {
         var quota = new MailboxQuota(options.MailboxSize, options.MailboxBytes);
         if (directory is null)
@@ -37,7 +37,7 @@ public sealed class SmtpServer : TcpLabServer
         var path = MailboxDirectory(directory);
         try
         {
-            return SmtpMailbox.OpenForServer(path, quota);
+            return SmtpMailbox.OpenForServer(path, quota, shared);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -501,6 +501,10 @@ internal sealed class SmtpSession
             case MailboxOutcome.Full:
                 await ErrorAsync(MailboxFull);
                 return;
+            case MailboxOutcome.PortalFull:
+                // Transient, not this mailbox's fault (RFC 5321 section 4.2.2: 452 "insufficient system storage"; RFC 3463 X.3.1 "mail system full").
+                await ErrorAsync(SmtpReply.Of(452, "4.3.1 Insufficient system storage: the portal's storage for lab servers is full; try again later"));
+                return;
             case MailboxOutcome.TooBig:
                 // Permanent: this message can never fit, however empty the mailbox (RFC 5321 section 4.2.2: 552
                 // "exceeded storage allocation"; RFC 3463 X.3.4 "message too big for system").

@@ -71,6 +71,9 @@ public static class NetlabHosting
             Servers = new LazyServerDirectory(sp),
             DataDirectory = dataDirectory,
             IsOwnListener = new OwnListeners(sp).Contains,
+            Storage = new StorageBudget((long)sp.GetRequiredService<IOptionsMonitor<NetlabOptions>>().CurrentValue.Limits.LabStorageMegabytes * 1024 * 1024,
+                () => Directory.Exists(Path.Combine(dataDirectory, "servers")) ? ContentRoot.BytesUnder(Path.Combine(dataDirectory, "servers")) : 0,
+                sp.GetRequiredService<TimeProvider>()),
         });
         services.AddSingleton<ServerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ServerManager>());

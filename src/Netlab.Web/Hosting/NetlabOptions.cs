@@ -86,6 +86,12 @@ public sealed class NetlabOptions
 
         /// <summary>Events one run may store; past it the run is stopped and Failed (a hostile peer cannot fill the disk).</summary>
         public int EventsPerRun { get; set; } = 200_000;
+
+        /// <summary>
+        /// What all lab servers together may keep in the data folder (received mail, FTP uploads), in MB,
+        /// besides each server's own quota; past it SMTP answers 452 and FTP STOR 452.
+        /// </summary>
+        public int LabStorageMegabytes { get; set; } = 4096;
     }
 
     public sealed class ProbeSettings

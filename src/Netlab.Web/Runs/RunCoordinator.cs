@@ -27,10 +27,17 @@ public sealed class RunCoordinator(
     Servers.ServerStore servers,
     Servers.ServerManager serverManager,
     TimeProvider time,
+    Data.StoreHealth health,
     ScaleOut.PortalInstance instance,
     ScaleOut.IEventRelay relay,
     ILogger<RunCoordinator> logger) : IHostedService
 {
+    /// <summary>How often an end the store refused (a full disk) is tried again.</summary>
+    public static readonly TimeSpan EndRetryInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Ended runs whose final record the store refused: shown from here and written when it takes writes again.</summary>
+    private readonly ConcurrentDictionary<Guid, RunEntity> unsavedEnds = new();
+    private int retrying;
 
     private readonly ConcurrentDictionary<Guid, ActiveRun> active = new();
     private readonly CancellationTokenSource shutdown = new();
@@ -39,6 +46,9 @@ public sealed class RunCoordinator(
     public event Action<RunChange>? RunChanged;
 
     public EventFeed? FindLive(Guid id) => active.TryGetValue(id, out var run) ? run.Feed : null;
+
+    /// <summary>The end of a run the store has not taken yet (a full disk), which the stored record (still Running) lacks.</summary>
+    public RunDto? UnsavedEnd(Guid id) => unsavedEnds.TryGetValue(id, out var entity) ? RunDto.From(entity) : null;
 
     /// <summary>Whether the viewer may see the run (their own, or they are staff), while it runs.</summary>
     public bool IsActiveFor(Guid id, Viewer viewer) => active.TryGetValue(id, out var run) && viewer.CanSee(run.Entity.OwnerId);
@@ -201,7 +211,11 @@ public sealed class RunCoordinator(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Could not store the end of run {RunId}", entity.Id);
+            // Said once per cause (StoreHealth), and kept to be written later: the run must not read "Running" until a restart.
+            health.Failed(e, $"the end of run {entity.Id}");
+            unsavedEnds[entity.Id] = entity;
+            if (Interlocked.Exchange(ref retrying, 1) == 0)
+                _ = Task.Run(RetryEndsAsync, CancellationToken.None);
         }
         finally
         {
@@ -216,6 +230,47 @@ public sealed class RunCoordinator(
         // After its last event, through the same forwarder: a hub client sees the end last.
         run.Hub.Post("runEnded", dto);
         run.Hub.Complete();
+    }
+
+    /// <summary>Writes the ends the store refused, every <see cref="EndRetryInterval"/>, until it takes them (or the portal stops).</summary>
+    private async Task RetryEndsAsync()
+    {
+        try
+        {
+            while (!unsavedEnds.IsEmpty)
+            {
+                await Task.Delay(EndRetryInterval, time, shutdown.Token);
+                foreach (var (id, entity) in unsavedEnds)
+                {
+                    try
+                    {
+                        await using var db = await contexts.CreateDbContextAsync(shutdown.Token);
+                        db.Runs.Update(entity);
+                        await db.SaveChangesAsync(shutdown.Token);
+                        unsavedEnds.TryRemove(id, out _);
+                        health.Succeeded();
+                    }
+                    catch (DbUpdateConcurrencyException)
+                    {
+                        unsavedEnds.TryRemove(id, out _); // deleted meanwhile: nothing left to end
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        health.Failed(e, $"the end of run {id}");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: what is left stays Running in the store and becomes Interrupted at the next start.
+        }
+        finally
+        {
+            Interlocked.Exchange(ref retrying, 0);
+            if (!unsavedEnds.IsEmpty && !shutdown.IsCancellationRequested && Interlocked.Exchange(ref retrying, 1) == 0)
+                _ = Task.Run(RetryEndsAsync, CancellationToken.None);
+        }
     }
 
     /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>

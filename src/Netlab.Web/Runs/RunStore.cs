@@ -73,7 +73,7 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
             return await LoadAsync(id, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await Visible(db, viewer).FirstOrDefaultAsync(r => r.Id == id, cancellationToken) ?? throw ProblemException.NotFound("run", id);
-        return RunDto.From(run);
+        return coordinator.UnsavedEnd(id) ?? RunDto.From(run);
     }
 
     /// <summary>A run by id with no access check: for views showing a run the page already got through <see cref="GetAsync"/>.</summary>
@@ -82,7 +82,7 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken)
             ?? throw ProblemException.NotFound("run", id);
-        return RunDto.From(run);
+        return coordinator.UnsavedEnd(id) ?? RunDto.From(run);
     }
 
     /// <summary>Deletes a finished run and its events (its owner or staff); 404 for someone else's, 409 while it runs or when it is graded.</summary>

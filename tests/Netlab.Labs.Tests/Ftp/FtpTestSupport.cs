@@ -36,12 +36,12 @@ public sealed class RunningFtpServer : IAsyncDisposable
     /// <param name="time">The server's clock (a FakeTimeProvider drives its timeouts in tests); the system's by default.</param>
     /// <param name="isOwnListener">The environment's hook naming the portal's own listeners (<see cref="LabEnvironment.IsOwnListener"/>).</param>
     public static async Task<RunningFtpServer> StartAsync(FtpServerOptions? options = null, Action<string>? prepareRoot = null, TimeProvider? time = null,
-        Func<IPEndPoint, bool>? isOwnListener = null)
+        Func<IPEndPoint, bool>? isOwnListener = null, StorageBudget? storage = null)
     {
         var content = Directory.CreateTempSubdirectory("netlab-ftp-test-").FullName;
         CopyFolder(Path.Combine(Repo.Content, "ftp"), Path.Combine(content, "ftp"));
         prepareRoot?.Invoke(Path.Combine(content, "ftp"));
-        var server = new FtpServer(options ?? new FtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("ftp", 100_000), new LabEnvironment(content) { IsOwnListener = isOwnListener }), time);
+        var server = new FtpServer(options ?? new FtpServerOptions(), new ServerContext(Loopback.AnyPort, new EventStream("ftp", 100_000), new LabEnvironment(content) { IsOwnListener = isOwnListener, Storage = storage }), time);
         await server.StartAsync();
         return new RunningFtpServer(server, content, new ServerEventLog(server.Events));
     }

@@ -24,9 +24,9 @@ public sealed class RunningSmtpServer : IAsyncDisposable
     /// <param name="time">The server's clock (a FakeTimeProvider drives its timeouts in tests); the system's by default.</param>
     /// <param name="storageDirectory">The server's own folder (its mailbox goes to files there); null = a mailbox in memory.</param>
     public static async Task<RunningSmtpServer> StartAsync(SmtpServerOptions? options = null, string? dataDirectory = null, TimeProvider? time = null,
-        string? storageDirectory = null, IPEndPoint? endPoint = null)
+        string? storageDirectory = null, IPEndPoint? endPoint = null, StorageBudget? storage = null)
     {
-        var environment = new LabEnvironment(Http.Repo.Content) { DataDirectory = dataDirectory };
+        var environment = new LabEnvironment(Http.Repo.Content) { DataDirectory = dataDirectory, Storage = storage };
         var context = new ServerContext(endPoint ?? Loopback.AnyPort, new EventStream("smtp", 100_000), environment) { StorageDirectory = storageDirectory };
         var server = new SmtpServer(options ?? new SmtpServerOptions(), context, time);
         await server.StartAsync();

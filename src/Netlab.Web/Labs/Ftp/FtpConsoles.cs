@@ -10,7 +10,7 @@ namespace Netlab.Web.Labs.Ftp;
 
 /// <summary>A console as the API shows it.</summary>
 public sealed record FtpConsoleDto(Guid Id, bool Connected, bool Passive, string LocalDirectory, long BytesDownloaded, long BytesUploaded, DateTime CreatedAt,
-    OwnerDto? Owner = null);
+    OwnerDto? Owner = null, bool Handout = false);
 
 /// <summary>A file in a console's scratch folder.</summary>
 public sealed record ScratchFileDto(string Name, long Size, DateTime Modified, bool IsDirectory);
@@ -240,6 +240,6 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
         public Task Pump { get; set; } = Task.CompletedTask;
 
         public FtpConsoleDto ToDto() => new(Id, Shell.Connected, Shell.Passive, "/" + Path.GetRelativePath(Folder, Shell.LocalDirectory).Replace('\\', '/').TrimStart('.'),
-            Shell.BytesDownloaded, Shell.BytesUploaded, CreatedAt, Owner);
+            Shell.BytesDownloaded, Shell.BytesUploaded, CreatedAt, Owner, Shell.HandoutMode);
     }
 }
