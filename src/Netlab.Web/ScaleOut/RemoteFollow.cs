@@ -8,7 +8,8 @@ namespace Netlab.Web.ScaleOut;
 /// subscribe to its relay first, then read the store (the owner stores a batch before it
 /// publishes it, so whatever was published before the subscription is stored), then go on live,
 /// dropping the sequence numbers already read. A source that ended before the subscription
-/// (its end is stored before the end marker is sent) is read from the store alone.
+/// (its end is stored before the end marker is sent) is read from the store alone; at the end
+/// marker, the store is read once more for what was stored but never published (an owner that died).
 /// </summary>
 public static class RemoteFollow
 {
@@ -34,5 +35,9 @@ public static class RemoteFollow
                 last = e.Seq;
                 yield return e;
             }
+        // The end marker says the store is final. An owner killed between storing a batch and
+        // publishing it never published that batch: the store has it.
+        await foreach (var e in stored(last, cancellationToken))
+            yield return e;
     }
 }

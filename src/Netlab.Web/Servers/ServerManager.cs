@@ -25,7 +25,7 @@ public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, Se
     JsonElement Options, DateTime StartedAt, long DroppedEvents, DateTime? StoppedAt = null, long EventCount = 0,
     string? OwnerId = null, string? OwnerName = null, string? Instance = null)
 {
-    /// <summary>True while the server runs in this process (it can be stopped, reloaded, followed live); a stored end always has a time.</summary>
+    /// <summary>True while the server runs (in this instance or another: it can be stopped, reloaded, followed live); a stored end always has a time.</summary>
     public bool IsLive => StoppedAt is null;
 
     public static ServerDto From(ServerEntity e) => new(e.Id, e.Lab, e.Address, e.Port, e.State, e.FaultReason,
