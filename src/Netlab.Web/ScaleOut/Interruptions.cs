@@ -49,6 +49,9 @@ public static class Interruptions
                         : "The portal instance " + s.InstanceId + " stopped while this server was running (its lease expired).")
                     .SetProperty(s => s.EventCount, s => db.ServerEvents.LongCount(e => e.ServerId == s.Id))
                     .SetProperty(s => s.StoppedAt, s => db.ServerEvents.Where(e => e.ServerId == s.Id).Max(e => (DateTime?)e.Timestamp) ?? s.StartedAt), cancellationToken);
+        // One process per database: every lease left is a killed predecessor's (the lease monitor deletes them otherwise).
+        if (deadBefore is null)
+            await db.Instances.ExecuteDeleteAsync(cancellationToken);
         return new Marked(runIds, serverIds);
     }
 }
