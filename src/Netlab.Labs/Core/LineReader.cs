@@ -60,7 +60,13 @@ public sealed class LineReader(Stream stream, int bufferSize = 16 * 1024)
     }
 
     /// <summary>The next line, or null when the peer closed (a partial last line is lost).</summary>
-    public async Task<WireLine?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
+    /// <param name="stopAtLimit">
+    /// True: a line that grows past maxLength comes back at once, flagged TooLong, and the rest of
+    /// it is never read (for a reader that gives up on such a peer: a line without an end would
+    /// otherwise be skipped until the time runs out). False: the rest is read and thrown away up
+    /// to its end, and reading can go on after it.
+    /// </param>
+    public async Task<WireLine?> ReadLineAsync(int maxLength, CancellationToken cancellationToken, bool stopAtLimit = false)
     {
         if (maxLength > buffer.Length - 2)
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"at most {buffer.Length - 2}");
@@ -84,7 +90,15 @@ public sealed class LineReader(Stream stream, int bufferSize = 16 * 1024)
                     : new WireLine(pending[..length].ToArray(), bareLf, false);
             }
             if (skipping is null && pending.Length > maxLength + 1)
+            {
                 skipping = pending[..maxLength].ToArray();
+                if (stopAtLimit)
+                {
+                    var cut = skipping;
+                    start = end = 0;
+                    return new WireLine(cut, true, true);
+                }
+            }
             if (skipping is not null)
                 start = end = 0;
             else if (start > 0)

@@ -71,7 +71,8 @@ public sealed record MultilineReply(int Code, IReadOnlyList<string> Lines)
         var parser = new MultilineReplyParser(grammar);
         while (true)
         {
-            var line = await reader.ReadLineAsync(grammar.MaxLineBytes, cancellationToken).ConfigureAwait(false)
+            // A line past the limit ends the reply at once: a line without an end is not read until the time runs out.
+            var line = await reader.ReadLineAsync(grammar.MaxLineBytes, cancellationToken, stopAtLimit: true).ConfigureAwait(false)
                 ?? throw parser.Closed();
             var text = System.Text.Encoding.UTF8.GetString(line.Bytes);
             onLine?.Invoke(text);

@@ -26,6 +26,13 @@ public sealed class DnsMessageReader
 {
     public const int HeaderLength = 12;
 
+    /// <summary>
+    /// Compression pointers followed for one name at most: a real name has at most 127 labels, so
+    /// more jumps than that is a chain built to burn time (each jump must go backwards, so the
+    /// walk ends anyway, but a 64 KB message could hold a 32,000-jump chain per record).
+    /// </summary>
+    public const int MaxPointers = 127;
+
     private readonly byte[] data;
     private readonly List<HexField>? fields;
     private int offset;
@@ -180,7 +187,8 @@ public sealed class DnsMessageReader
                 jumped = true;
                 limit = target;
                 position = target;
-                pointers++;
+                if (++pointers > MaxPointers)
+                    throw new DnsFormatException($"the name at offset {start} follows more than {MaxPointers} compression pointers");
                 continue;
             }
             if ((length & 0xC0) != 0)

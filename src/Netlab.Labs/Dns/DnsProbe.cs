@@ -15,6 +15,9 @@ namespace Netlab.Labs.Dns;
 /// <param name="time">The clock of the timeouts, retries and the query time; null = the system's.</param>
 public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null) : IProbe
 {
+    /// <summary>Datagrams with another ID tolerated while waiting (each reported): a flood of them ends the run.</summary>
+    public const int MaxStrayDatagrams = 100;
+
     private readonly TimeProvider time = time ?? TimeProvider.System;
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
@@ -41,16 +44,19 @@ public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null)
             if (reply.Length >= 3 && (reply[2] & 0x02) != 0)
             {
                 events.Emit(new LogLine(LogSeverity.Info, "The UDP answer was truncated (TC); asking again over TCP."));
-                events.Emit(DnsHex.Describe("truncated UDP response (TC set)", reply));
+                events.Emit(Hex("truncated UDP response (TC set)", reply));
                 (reply, transport) = (await TcpAsync(target, query, cancellationToken), "TCP");
             }
         }
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
 
-        events.Emit(DnsHex.Describe("response", reply));
+        events.Emit(Hex("response", reply));
         if (!DnsMessageReader.TryRead(reply, out var message, out var error))
             throw new LabException($"The reply is not a valid DNS message: {error}.");
         var response = message!;
+        var records = response.Questions.Count + response.Answers.Count + response.Authority.Count + response.Additional.Count;
+        if (records > options.MaxRecords)
+            throw new PeerLimitException($"The reply holds {records} questions and records, more than {options.MaxRecords}", "maxRecords");
         if (response.Id != id)
             throw new LabException($"The reply's ID {response.Id} is not the query's {id}.");
         if (!response.Flags.Response)
@@ -82,6 +88,7 @@ public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null)
         using var socket = new Socket(target.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target.EndPoint);
         var buffer = new byte[65_535];
+        var strays = new PeerBudget("datagrams that do not carry the query's ID", MaxStrayDatagrams);
         for (var attempt = 0; attempt <= options.Retries; attempt++)
         {
             await socket.SendAsync(query, SocketFlags.None, cancellationToken);
@@ -94,6 +101,7 @@ public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null)
                     // A stray datagram with another ID is not our answer (RFC 5452): keep waiting.
                     if (n >= 2 && BinaryPrimitives.ReadUInt16BigEndian(buffer) == id)
                         return buffer[..n];
+                    strays.Spend();
                     events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a {n}-byte datagram that does not carry the query's ID."));
                 }
             }
@@ -138,6 +146,19 @@ public sealed class DnsProbe(DnsProbeOptions options, TimeProvider? time = null)
         {
             throw new LabException($"TCP to {target}: {e.Message}.");
         }
+    }
+
+    /// <summary>
+    /// A message as labelled hex; only the bytes when its header claims more records than the run
+    /// allows, so a hostile reply cannot make one event with tens of thousands of fields.
+    /// </summary>
+    private HexMessage Hex(string label, byte[] bytes)
+    {
+        var claimed = 0;
+        for (var at = 4; at + 1 < Math.Min(bytes.Length, DnsMessageReader.HeaderLength); at += 2)
+            claimed += BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(at));
+        return claimed <= options.MaxRecords ? DnsHex.Describe(label, bytes)
+            : new HexMessage($"{label} (claims {claimed} questions and records, more than maxRecords: not labelled)", bytes, []);
     }
 
     /// <summary>The RDLENGTH of each record in order, for the handout's "addr (4)".</summary>

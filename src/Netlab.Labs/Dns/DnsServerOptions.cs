@@ -43,6 +43,10 @@ public sealed record DnsProbeOptions : IValidatableObject
     [Description("Ask over TCP from the start (otherwise only when a UDP answer is truncated).")]
     public bool Tcp { get; init; }
 
+    [Display(Name = "Most records", GroupName = "Advanced")]
+    [Range(1, 10_000), Description("A reply with more questions and records than this ends the run as Failed: each record is a line of the run, and a 64 KB TCP answer can hold thousands.")]
+    public int MaxRecords { get; init; } = 256;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrWhiteSpace(Name) && !DnsName.TryGetLabels(Name, out _))

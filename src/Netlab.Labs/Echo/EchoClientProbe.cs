@@ -20,6 +20,9 @@ public sealed class EchoClientProbe(EchoClientOptions options, TimeProvider? tim
     /// <summary>Lines sent at most.</summary>
     public const int MaxLines = 1_000;
 
+    /// <summary>recv()s after one line shown each as its own event; the rest are counted in one line (a peer trickling bytes is not an event per byte).</summary>
+    public const int MaxShownChunks = 100;
+
     private readonly TimeProvider time = time ?? TimeProvider.System;
 
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
@@ -85,6 +88,7 @@ public sealed class EchoClientProbe(EchoClientOptions options, TimeProvider? tim
         var sent = time.GetTimestamp();
         var received = 0;
         var chunk = 0;
+        long hidden = 0;
         using var total = Deadline.After(options.TimeoutMs, cancellationToken, time);
         while (received < expected && received < MaxReplyBytes)
         {
@@ -112,10 +116,19 @@ public sealed class EchoClientProbe(EchoClientOptions options, TimeProvider? tim
             }
             chunk++;
             received += n;
-            stats.Received(n);
-            events.Emit(new EchoChunk(line, chunk, n, EchoEscape.Of(buffer.AsSpan(0, n)), Math.Round(time.GetElapsedTime(sent).TotalMilliseconds, 3)));
-            events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Control, EchoEscape.Of(buffer.AsSpan(0, n))));
+            Received(stats, n);
+            if (chunk <= MaxShownChunks)
+            {
+                events.Emit(new EchoChunk(line, chunk, n, EchoEscape.Of(buffer.AsSpan(0, n)), Math.Round(time.GetElapsedTime(sent).TotalMilliseconds, 3)));
+                events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Control, EchoEscape.Of(buffer.AsSpan(0, n))));
+            }
+            else
+            {
+                hidden += n;
+            }
         }
+        if (chunk > MaxShownChunks)
+            events.Emit(new LogLine(LogSeverity.Info, $"{(line == 0 ? "before any line" : $"line {line}")}: {chunk - MaxShownChunks} more recv()s ({hidden} bytes) not shown one by one"));
         if (line > 0) stats.Replied(chunk);
         return true;
     }
@@ -137,7 +150,7 @@ public sealed class EchoClientProbe(EchoClientOptions options, TimeProvider? tim
                 await socket.SendAsync(payload, SocketFlags.None, deadline.Token);
                 stats.Sent(payload.Length);
                 var n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
-                stats.Received(n);
+                Received(stats, n);
                 stats.Replied(1);
                 events.Emit(new EchoChunk(i + 1, 1, n, EchoEscape.Of(buffer.AsSpan(0, n)), Math.Round(time.GetElapsedTime(sent).TotalMilliseconds, 3)));
                 events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Control, EchoEscape.Of(buffer.AsSpan(0, n))));
@@ -153,8 +166,18 @@ public sealed class EchoClientProbe(EchoClientOptions options, TimeProvider? tim
         }
     }
 
+    /// <summary>Counts bytes from the server against the run's limit: a flood ends the run.</summary>
+    private void Received(Stats stats, int bytes)
+    {
+        stats.Received(bytes);
+        if (stats.ReceivedBytes > options.MaxReceivedBytes)
+            throw new PeerLimitException($"The server sent more than {options.MaxReceivedBytes} bytes", "maxReceivedBytes");
+    }
+
     private sealed class Stats
     {
+        public long ReceivedBytes => received;
+
         private int lines, replies, chunks;
         private long sent, received;
 

@@ -55,4 +55,8 @@ public sealed record EchoClientOptions
 
     [Range(1, 60_000), Description("How long to wait for each reply at most, in ms.")]
     public int TimeoutMs { get; init; } = 2_000;
+
+    [Display(Name = "Most bytes received", GroupName = "Advanced")]
+    [Range(1024, 64 * 1024 * 1024), Description("A server that sends more than this in all (greeting and replies) ends the run as Failed: an echo is as long as what was sent, a flood is not.")]
+    public int MaxReceivedBytes { get; init; } = 1024 * 1024;
 }

@@ -33,6 +33,9 @@ public sealed class EchoServerGrader(EchoServerGraderOptions options, LabEnviron
     private static readonly TimeSpan PieceGap = TimeSpan.FromMilliseconds(200);
     private const int LongBytes = 4096;
 
+    /// <summary>Most bytes taken from the server between the pieces of one message (an echo is never longer than the message).</summary>
+    private const int MaxAnswerBytes = 256 * 1024;
+
     private TimeSpan Limit => TimeSpan.FromMilliseconds(options.TimeoutMs * 4L);
     private bool Udp => options.Transport == EchoTransport.Udp;
 
@@ -212,7 +215,8 @@ public sealed class EchoServerGrader(EchoServerGraderOptions options, LabEnviron
         {
             try
             {
-                while (socket.Poll(0, SelectMode.SelectRead))
+                // Bounded: a server that floods keeps Poll true for ever, and this loop does not wait on any clock.
+                while (got.Count < MaxAnswerBytes && socket.Poll(0, SelectMode.SelectRead))
                 {
                     var n = socket.Receive(buffer);
                     if (n == 0)

@@ -23,6 +23,15 @@ public sealed class HttpClientConnection : IAsyncDisposable
     private int filled;
     private long sentAt;
 
+    /// <summary>The largest body read by default (the probe's and the grader's maxBodyBytes).</summary>
+    public const long DefaultMaxBodyBytes = 16L * 1024 * 1024;
+
+    /// <summary>Trailer lines after a chunked body accepted at most.</summary>
+    public const int MaxTrailers = 100;
+
+    private long bodyLimit = long.MaxValue;
+    private long bodyRead; // body bytes and chunked framing read so far, against bodyLimit
+
     private HttpClientConnection(Socket socket, double connectMs)
     {
         this.socket = socket;
@@ -57,8 +66,13 @@ public sealed class HttpClientConnection : IAsyncDisposable
         await socket.SendAsync(Encoding.Latin1.GetBytes(request), SocketFlags.None, cancellationToken);
     }
 
-    /// <summary>Reads one response. A response to HEAD (and 1xx, 204, 304) has no body (RFC 9112 section 6.3).</summary>
-    public async Task<HttpResponse> ReadResponseAsync(bool headRequest, int maxStoredBody, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one response. A response to HEAD (and 1xx, 204, 304) has no body (RFC 9112 section 6.3).
+    /// At most <paramref name="maxStoredBody"/> bytes of the body are kept; a body (with its chunked
+    /// framing and trailers) of more than <paramref name="maxBodyBytes"/> ends the exchange: a server
+    /// that streams forever must not keep a client reading until its time runs out.
+    /// </summary>
+    public async Task<HttpResponse> ReadResponseAsync(bool headRequest, int maxStoredBody, CancellationToken cancellationToken, long maxBodyBytes = DefaultMaxBodyBytes)
     {
         double firstByte = -1;
         HttpResponseParser.Result parsed;
@@ -81,6 +95,8 @@ public sealed class HttpClientConnection : IAsyncDisposable
             firstByte = Elapsed();
         var head = parsed.Head!;
         Consume(parsed.Consumed);
+        bodyLimit = maxBodyBytes;
+        bodyRead = 0;
 
         var body = new ArrayBufferWriter<byte>();
         long total = 0;
@@ -110,6 +126,8 @@ public sealed class HttpClientConnection : IAsyncDisposable
             if (!long.TryParse(cl, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
                 throw new HttpProtocolException($"Content-Length \"{cl}\" is not a number");
             framing = BodyFraming.ContentLength;
+            if (length > maxBodyBytes)
+                throw TooLong();
             await ReadExactlyAsync(length, Keep, cancellationToken);
         }
         else
@@ -117,13 +135,16 @@ public sealed class HttpClientConnection : IAsyncDisposable
             framing = BodyFraming.UntilClose;
             await ReadUntilCloseAsync(Keep, cancellationToken);
         }
+        bodyLimit = long.MaxValue;
         return new HttpResponse(head, body.WrittenSpan.ToArray(), total, truncated, framing, firstByte, Elapsed());
     }
 
-    /// <summary>Reads whatever else the server sends until it closes (to check that a HEAD response had no body).</summary>
-    public async Task<long> DrainUntilCloseAsync(CancellationToken cancellationToken)
+    /// <summary>Reads whatever else the server sends until it closes (to check that a HEAD response had no body), at most maxBytes.</summary>
+    public async Task<long> DrainUntilCloseAsync(CancellationToken cancellationToken, long maxBytes = DefaultMaxBodyBytes)
     {
         long total = 0;
+        bodyLimit = maxBytes;
+        bodyRead = 0;
         await ReadUntilCloseAsync(data => total += data.Length, cancellationToken);
         return total;
     }
@@ -135,6 +156,7 @@ public sealed class HttpClientConnection : IAsyncDisposable
             if (filled == 0 && !await FillAsync(cancellationToken))
                 throw new HttpProtocolException($"the server closed the connection with {length} bytes of the body still to come");
             var take = (int)Math.Min(length, filled);
+            Count(take);
             sink(buffer.AsSpan(0, take));
             Consume(take);
             length -= take;
@@ -145,6 +167,7 @@ public sealed class HttpClientConnection : IAsyncDisposable
     {
         do
         {
+            Count(filled);
             sink(buffer.AsSpan(0, filled));
             Consume(filled);
         }
@@ -160,10 +183,15 @@ public sealed class HttpClientConnection : IAsyncDisposable
             var sizeText = line.Split(';')[0].Trim();
             if (!long.TryParse(sizeText, System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var size) || size < 0)
                 throw new HttpProtocolException($"bad chunk size \"{sizeText}\"");
+            if (size > bodyLimit - bodyRead)
+                throw TooLong();
             if (size == 0)
             {
-                while ((await ReadLineAsync(cancellationToken)).Length > 0)
+                // trailer-section = *( field-line CRLF ): bounded in lines as the head is.
+                for (var trailers = 0; (await ReadLineAsync(cancellationToken)).Length > 0; trailers++)
                 {
+                    if (trailers == MaxTrailers)
+                        throw new HttpProtocolException($"the server sent more than {MaxTrailers} trailer lines after the chunked body, this client's fixed limit");
                 }
                 return;
             }
@@ -180,6 +208,7 @@ public sealed class HttpClientConnection : IAsyncDisposable
             if (nl >= 0)
             {
                 var line = Encoding.Latin1.GetString(buffer, 0, nl).TrimEnd('\r');
+                Count(nl + 1); // chunk sizes, extensions and trailers count against the body's limit too
                 Consume(nl + 1);
                 return line;
             }
@@ -189,6 +218,16 @@ public sealed class HttpClientConnection : IAsyncDisposable
                 throw new HttpProtocolException("the server closed the connection inside a chunked body");
         }
     }
+
+    private void Count(int bytes)
+    {
+        bodyRead += bytes;
+        if (bodyRead > bodyLimit)
+            throw TooLong();
+    }
+
+    private HttpProtocolException TooLong() =>
+        new($"the server sent a body of more than {bodyLimit} bytes, this client's limit (maxBodyBytes); stopped reading");
 
     private async Task<bool> FillAsync(CancellationToken cancellationToken)
     {

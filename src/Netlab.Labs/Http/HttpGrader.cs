@@ -51,7 +51,7 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
             {
                 (ok, actual) = (false, $"no complete answer within {options.TimeoutMs} ms");
             }
-            catch (Exception e) when (e is HttpProtocolException or System.Net.Sockets.SocketException or IOException)
+            catch (Exception e) when (e is LabException or System.Net.Sockets.SocketException or IOException)
             {
                 (ok, actual) = (false, e.Message);
             }
@@ -78,16 +78,20 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
 
     private static string Host(ProbeTarget target) => $"{target.Host}:{target.Port}";
 
-    private async Task<HttpResponse> ExchangeAsync(ProbeTarget target, string method, string path, CancellationToken ct, int maxBody = 16 * 1024 * 1024)
+    /// <summary>
+    /// One request on its own connection; keeps at most maxStored bytes of the body (only the known
+    /// file's are compared: 100 clients at once must not each hold a hostile server's 16 MB).
+    /// </summary>
+    private async Task<HttpResponse> ExchangeAsync(ProbeTarget target, string method, string path, CancellationToken ct, int maxStored = 0)
     {
         await using var connection = await HttpClientConnection.ConnectAsync(target.EndPoint, ct);
         await connection.SendAsync(HttpClientConnection.Request(method, path, Host(target)), ct);
-        return await connection.ReadResponseAsync(method == "HEAD", maxBody, ct);
+        return await connection.ReadResponseAsync(method == "HEAD", maxStored, ct, options.MaxBodyBytes);
     }
 
     private async Task<(bool, string)> GetKnownFileAsync(ProbeTarget target, byte[]? expected, CancellationToken ct)
     {
-        var response = await ExchangeAsync(target, "GET", options.Path, ct);
+        var response = await ExchangeAsync(target, "GET", options.Path, ct, expected is null ? 0 : Math.Min(expected.Length + 1, options.MaxBodyBytes));
         if (response.Head.Status != 200)
             return (false, $"{response.Head.StatusLine}");
         if (expected is null)
@@ -111,7 +115,7 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
         await connection.SendAsync(HttpClientConnection.Request("HEAD", options.Path, Host(target)), ct);
         var head = await connection.ReadResponseAsync(headRequest: true, 0, ct);
         // The request said "Connection: close": whatever arrives before the close is a body HEAD must not have.
-        var extra = await connection.DrainUntilCloseAsync(ct);
+        var extra = await connection.DrainUntilCloseAsync(ct, options.MaxBodyBytes);
         var problems = new List<string>();
         if (head.Head.Status != get.Head.Status)
             problems.Add($"HEAD gave {head.Head.Status}, GET {get.Head.Status}");
@@ -173,7 +177,7 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
         if (answered < others.Length)
             return (false, $"{answered} of {others.Length} requests answered with 200 while another client was still sending its request");
         await slow.SendAsync(request[10..], ct);
-        var last = await slow.ReadResponseAsync(false, 16 * 1024 * 1024, ct);
+        var last = await slow.ReadResponseAsync(false, 0, ct, options.MaxBodyBytes);
         return last.Head.Status == 200
             ? (true, $"all {options.Concurrency} answered with 200, the slow client too")
             : (false, $"the slow client got {last.Head.StatusLine}");
@@ -188,7 +192,7 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
             HttpResponse response;
             try
             {
-                response = await connection.ReadResponseAsync(false, 16 * 1024 * 1024, ct);
+                response = await connection.ReadResponseAsync(false, 0, ct, options.MaxBodyBytes);
             }
             catch (HttpProtocolException e)
             {
@@ -202,11 +206,11 @@ public sealed class HttpGrader(HttpGraderOptions options, LabEnvironment environ
         return (true, "3 responses with 200 on one connection");
     }
 
-    private static async Task<(bool, string)> StatusOfRawAsync(ProbeTarget target, string requestLine, int[] accepted, CancellationToken ct)
+    private async Task<(bool, string)> StatusOfRawAsync(ProbeTarget target, string requestLine, int[] accepted, CancellationToken ct)
     {
         await using var connection = await HttpClientConnection.ConnectAsync(target.EndPoint, ct);
         await connection.SendAsync($"{requestLine}\r\nHost: {Host(target)}\r\nConnection: close\r\n\r\n", ct);
-        var response = await connection.ReadResponseAsync(false, 64 * 1024, ct);
+        var response = await connection.ReadResponseAsync(false, 0, ct, options.MaxBodyBytes);
         return (accepted.Contains(response.Head.Status), response.Head.StatusLine);
     }
 }

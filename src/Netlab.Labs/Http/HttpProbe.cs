@@ -30,7 +30,7 @@ public sealed class HttpProbe(HttpProbeOptions options, TimeProvider? time = nul
                 Line(TranscriptDirection.ClientToServer, line);
             await connection.SendAsync(request, timeout.Token);
 
-            var response = await connection.ReadResponseAsync(options.Method == RequestMethod.HEAD, BodyPreviewLimit, timeout.Token);
+            var response = await connection.ReadResponseAsync(options.Method == RequestMethod.HEAD, BodyPreviewLimit, timeout.Token, options.MaxBodyBytes);
             Line(TranscriptDirection.ServerToClient, response.Head.StatusLine);
             foreach (var (name, value) in response.Head.Headers)
                 Line(TranscriptDirection.ServerToClient, $"{name}: {value}");

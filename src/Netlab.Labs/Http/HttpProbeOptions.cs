@@ -17,6 +17,10 @@ public sealed record HttpProbeOptions
     [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(1, 120_000), Description("How long to wait for the whole exchange, in ms.")]
     public int TimeoutMs { get; init; } = 5000;
+
+    [Display(Name = "Largest body (bytes)", GroupName = "Advanced")]
+    [Range(1024, 1024 * 1024 * 1024), Description("A response body (with its chunked framing) longer than this ends the run as Failed: a server that streams forever cannot keep the client reading.")]
+    public int MaxBodyBytes { get; init; } = (int)HttpClientConnection.DefaultMaxBodyBytes;
 }
 
 public sealed record HttpGraderOptions
@@ -37,4 +41,8 @@ public sealed record HttpGraderOptions
     [Display(Name = "Timeout (ms)", GroupName = "Advanced")]
     [Range(100, 60_000), Description("Time limit of each check, in ms: a broken server fails it instead of hanging the run.")]
     public int TimeoutMs { get; init; } = 5000;
+
+    [Display(Name = "Largest body (bytes)", GroupName = "Advanced")]
+    [Range(1024, 1024 * 1024 * 1024), Description("A response body (with its chunked framing) longer than this fails that check: a server that streams forever cannot keep the client reading.")]
+    public int MaxBodyBytes { get; init; } = (int)HttpClientConnection.DefaultMaxBodyBytes;
 }

@@ -21,6 +21,9 @@ public static class HttpResponseParser
 {
     public const int MaxHead = 64 * 1024;
 
+    /// <summary>Header lines accepted at most (Kestrel's own limit for requests): each is an event in a transcript.</summary>
+    public const int MaxHeaders = 100;
+
     public readonly record struct Result(ParseStatus Status, HttpResponseHeadParsed? Head, int Consumed, string? Error);
 
     public static Result Parse(ReadOnlySpan<byte> buffer)
@@ -44,6 +47,8 @@ public static class HttpResponseParser
         {
             if (line.Length == 0)
                 continue;
+            if (headers.Count == MaxHeaders)
+                return new Result(ParseStatus.Rejected, null, 0, $"the server sent more than {MaxHeaders} header lines, this client's fixed limit");
             var colon = line.IndexOf(':');
             if (colon <= 0 || line[..colon].Any(char.IsWhiteSpace))
                 return new Result(ParseStatus.Rejected, null, 0, $"malformed header line \"{Core.Printable.Ascii(Encoding.Latin1.GetBytes(line), 120)}\"");

@@ -15,6 +15,12 @@ namespace Netlab.Labs.Icmp;
 /// <param name="time">The clock of RTTs, timeouts and the interval; null = the system's.</param>
 public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = null) : IProbe
 {
+    /// <summary>
+    /// Replies that repeat one already counted (DUP!) or fail their checksum, each reported; one more
+    /// ends the run (forged replies are cheap to send, and each would be an event).
+    /// </summary>
+    public const int MaxStrayReplies = 100;
+
     public async Task RunAsync(ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
     {
         using var socket = IcmpSocket.Open(target.Address, time);
@@ -26,6 +32,8 @@ public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = 
         var stats = new PingStatistics();
         var sentAt = new long[options.Count + 1];
         var answered = new bool[options.Count + 1];
+        var reported = new bool[options.Count + 1];
+        var strays = new PeerBudget("replies that repeat one already counted or fail their checksum", MaxStrayReplies);
         var started = clock.GetTimestamp();
         try
         {
@@ -45,6 +53,9 @@ public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = 
                     if (!reply.IsError && !reply.From.Equals(target.Address))
                         continue;
                     var s = reply.Sequence;
+                    // Each of these is worth a line while there are few; a flood of them ends the run.
+                    if (!reply.Message.ChecksumValid || reported[s])
+                        strays.Spend();
                     if (!reply.Message.ChecksumValid)
                     {
                         events.Emit(new LogLine(LogSeverity.Warning, $"From {reply.From} icmp_seq={s}: bad ICMP checksum, ignored"));
@@ -68,6 +79,7 @@ public sealed class IcmpPingProbe(IcmpPingOptions options, TimeProvider? time = 
                     }
                     stats.Add(sample);
                     events.Emit(sample);
+                    reported[s] = true;
                     done = s == seq;
                 }
                 if (!done)

@@ -19,7 +19,9 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
     {
         var draft = new MailDraft(options.From, options.Recipients(), options.Subject, options.Body, LoadAttachment());
         var message = MailComposer.Compose(draft, DateTimeOffset.Now, options.Helo.Contains('.') ? options.Helo : "netlab.local");
-        var dialogue = new Dialogue(options, target, events, cancellationToken);
+        // Each reply has its timeout; the whole dialogue has one too (a step count times a timeout is no bound a user can see).
+        using var run = Deadline.After(options.RunTimeoutMs, cancellationToken, environment.Time);
+        var dialogue = new Dialogue(options, target, events, environment.Time, run.Token);
         try
         {
             await using var connection = await dialogue.ConnectAsync();
@@ -33,6 +35,10 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
             await dialogue.SendAsync("QUIT");
             await dialogue.ExpectAsync("QUIT", 221);
             dialogue.Summarize(draft, message, accepted);
+        }
+        catch (OperationCanceledException) when (run.Expired)
+        {
+            throw new PeerLimitException($"The dialogue with {target} took longer than {options.RunTimeoutMs} ms (stopped at {dialogue.Stage})", "runTimeoutMs");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -56,7 +62,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
     /// One run's dialogue, step by step: each step sends, reads one reply within the timeout and
     /// stops at an unexpected code (politely, with QUIT) with what the code means.
     /// </summary>
-    private sealed class Dialogue(SmtpProbeOptions options, ProbeTarget target, IEventSink events, CancellationToken cancellationToken)
+    private sealed class Dialogue(SmtpProbeOptions options, ProbeTarget target, IEventSink events, TimeProvider time, CancellationToken cancellationToken)
     {
         private readonly long started = Stopwatch.GetTimestamp();
         private SmtpClientConnection? connection;
@@ -70,7 +76,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
 
         public async Task<SmtpClientConnection> ConnectAsync()
         {
-            using (var deadline = Deadline.After(options.TimeoutMs, cancellationToken))
+            using (var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time))
             {
                 events.Emit(new TranscriptLine(TranscriptDirection.Info, TranscriptChannel.Control, $"Trying {target}..."));
                 connection = await SmtpClientConnection.ConnectAsync(target.EndPoint, events, deadline.Token);
@@ -111,7 +117,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
                 throw new LabException("STARTTLS was asked for, but the server does not offer it in its EHLO reply.");
             await SendAsync("STARTTLS");
             await ExpectAsync("STARTTLS", 220);
-            using (var deadline = Deadline.After(options.TimeoutMs, cancellationToken))
+            using (var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time))
                 await Connection.StartTlsAsync(target.Host, options.VerifyCertificate, deadline.Token);
             return await HelloAsync();
         }
@@ -155,7 +161,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
             await SendAsync("DATA");
             await ExpectAsync("DATA", 354);
             // A slow link may need more than a command's time for a big message.
-            using (var deadline = Deadline.After(options.TimeoutMs + message.Length / 1000, cancellationToken))
+            using (var deadline = Deadline.After(options.TimeoutMs + message.Length / 1000, cancellationToken, time))
                 await Connection.SendMessageAsync(message, deadline.Token);
             return await ExpectAsync("end of data", 250);
         }
@@ -192,13 +198,13 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
 
         public async Task SendAsync(string line)
         {
-            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken);
+            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time);
             await Connection.SendAsync(line, deadline.Token);
         }
 
         private async Task<SmtpReply> ReadAsync()
         {
-            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken);
+            using var deadline = Deadline.After(options.TimeoutMs, cancellationToken, time);
             return await Connection.ReadReplyAsync(deadline.Token);
         }
 
@@ -221,7 +227,7 @@ public sealed class SmtpClientProbe(SmtpProbeOptions options, LabEnvironment env
         {
             try
             {
-                using var deadline = Deadline.After(Math.Min(options.TimeoutMs, 2000));
+                using var deadline = Deadline.After(Math.Min(options.TimeoutMs, 2000), cancellationToken, time);
                 await Connection.SendAsync("QUIT", deadline.Token);
                 await Connection.ReadReplyAsync(deadline.Token);
             }

@@ -59,6 +59,10 @@ public sealed record SmtpProbeOptions : IValidatableObject
     [Range(100, 120_000), Description("How long to wait for each reply, in ms.")]
     public int TimeoutMs { get; init; } = 10_000;
 
+    [Display(Name = "Whole run limit (ms)", GroupName = "Advanced")]
+    [Range(100, 3_600_000), Description("How long the whole dialogue may take, in ms: a server that trickles its replies just within each reply's timeout cannot hold the run for ever.")]
+    public int RunTimeoutMs { get; init; } = 120_000;
+
     public IReadOnlyList<string> Recipients() => To.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -22,6 +22,14 @@ public record TcpConsoleSettings
     [Display(Name = "Connect timeout (ms)", GroupName = "Advanced")]
     [Range(1, 60_000), Description("How long to wait for the connection, in ms.")]
     public int ConnectTimeoutMs { get; init; } = 5_000;
+
+    [Display(Name = "Most bytes received", GroupName = "Advanced")]
+    [Range(1024, 256 * 1024 * 1024), Description("The console hangs up once the server has sent more than this (a scripted run then fails): a server that streams forever cannot fill the store.")]
+    public int MaxReceivedBytes { get; init; } = 16 * 1024 * 1024;
+
+    [Display(Name = "Most lines received", GroupName = "Advanced")]
+    [Range(1, 1_000_000), Description("The console hangs up once it has shown this many received lines or binary chunks (a scripted run then fails): each is an event, and a flood of empty lines is cheap to send.")]
+    public int MaxReceivedLines { get; init; } = 10_000;
 }
 
 /// <summary>The scripted run: the lines to type, and how long to listen after each.</summary>

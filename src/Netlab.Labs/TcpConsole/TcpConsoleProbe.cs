@@ -39,13 +39,20 @@ public sealed class TcpConsoleProbe(TcpConsoleProbeOptions options, TimeProvider
                 await session.WaitQuietAsync(quiet, wait, cancellationToken);
             }
         }
+        catch (LabException) when (session.LimitExceeded is not null)
+        {
+            // A line could not be sent because the console hung up on a flood: that is the reason, below.
+        }
         finally
         {
-            var closedByServer = !session.Connected;
+            var closedByServer = !session.Connected && session.LimitExceeded is null;
             await session.DisposeAsync();
             events.Emit(new Summary(
                 [string.Create(CultureInfo.InvariantCulture, $"{typed} of {lines.Length} lines sent ({session.BytesSent} bytes), {session.BytesReceived} bytes received; {(closedByServer ? "the server closed the connection" : "closed by the console")}")],
                 new Dictionary<string, double?> { ["lines"] = typed, ["bytesSent"] = session.BytesSent, ["bytesReceived"] = session.BytesReceived, ["closedByServer"] = closedByServer ? 1 : 0 }));
         }
+        // Hung up on a flood: the run fails naming the limit (after the summary of what came).
+        if (session.LimitExceeded is { } exceeded)
+            throw exceeded;
     }
 }

@@ -9,14 +9,12 @@ namespace Netlab.Labs.TcpConsole;
 /// A telnet-like connection (handout 001's telnet to IMAP, handout 002's simple client): lines
 /// typed go out with the chosen ending; everything received is reported as it arrives, text as
 /// transcript lines (one per received line; a line split across recv()s shows as two), anything
-/// binary as a hex dump. Bounded: lines over the limit are refused, at most
-/// <see cref="MaxReceivedBytes"/> are taken in, and the connection closes after the idle timeout.
+/// binary as a hex dump. Bounded: lines over the limit are refused, at most the settings'
+/// MaxReceivedBytes and MaxReceivedLines are taken in (then it hangs up), and the connection closes
+/// after the idle timeout.
 /// </summary>
 public sealed class TcpConsoleSession : IAsyncDisposable
 {
-    /// <summary>Most bytes a console takes in before it hangs up: a server that streams forever cannot fill the store.</summary>
-    public const long MaxReceivedBytes = 16L * 1024 * 1024;
-
     /// <summary>Received text shown per line at most; the rest is cut (and said so).</summary>
     private const int MaxShownLine = 4_000;
 
@@ -30,6 +28,7 @@ public sealed class TcpConsoleSession : IAsyncDisposable
     private readonly SemaphoreSlim sending = new(1, 1);
     private readonly Task reading;
     private long sent, received;
+    private int shown; // received lines and binary chunks reported, against MaxReceivedLines
     private int closed;
 
     private TcpConsoleSession(Socket socket, TcpConsoleSettings settings, IEventSink events, TimeProvider time)
@@ -47,6 +46,9 @@ public sealed class TcpConsoleSession : IAsyncDisposable
     public long BytesSent => Interlocked.Read(ref sent);
 
     public long BytesReceived => Interlocked.Read(ref received);
+
+    /// <summary>Why the console hung up on the server, naming the limit's option; null when it did not.</summary>
+    public PeerLimitException? LimitExceeded { get; private set; }
 
     /// <summary>Ends when the connection has closed, whoever closed it.</summary>
     public Task Completion => reading;
@@ -140,11 +142,18 @@ public sealed class TcpConsoleSession : IAsyncDisposable
                 }
                 idle.Restart(settings.IdleTimeoutMs);
                 var total = Interlocked.Add(ref received, n);
-                Report(buffer.AsSpan(0, n));
+                var within = Report(buffer.AsSpan(0, n));
                 arrived.Release();
-                if (total > MaxReceivedBytes)
+                if (!within)
                 {
-                    (by, reason) = ("client", $"more than {MaxReceivedBytes / 1024 / 1024} MB received: hung up");
+                    LimitExceeded = new PeerLimitException($"The server sent more than {settings.MaxReceivedLines} lines", "maxReceivedLines");
+                    (by, reason) = ("client", $"more than {settings.MaxReceivedLines} lines received: hung up");
+                    break;
+                }
+                if (total > settings.MaxReceivedBytes)
+                {
+                    LimitExceeded = new PeerLimitException($"The server sent more than {settings.MaxReceivedBytes} bytes", "maxReceivedBytes");
+                    (by, reason) = ("client", $"more than {settings.MaxReceivedBytes} bytes received: hung up");
                     break;
                 }
             }
@@ -168,23 +177,31 @@ public sealed class TcpConsoleSession : IAsyncDisposable
         arrived.Release();
     }
 
-    /// <summary>Text as one transcript line per received line; a chunk with control bytes (other than CR, LF, TAB) as hex.</summary>
-    private void Report(ReadOnlySpan<byte> chunk)
+    /// <summary>
+    /// Text as one transcript line per received line; a chunk with control bytes (other than CR,
+    /// LF, TAB) as hex. False once MaxReceivedLines have been reported (the rest of the chunk is not).
+    /// </summary>
+    private bool Report(ReadOnlySpan<byte> chunk)
     {
         if (IsBinary(chunk))
         {
+            if (++shown > settings.MaxReceivedLines)
+                return false;
             events.Emit(new HexMessage($"received {chunk.Length} bytes (binary)", chunk[..Math.Min(chunk.Length, 4_096)].ToArray(), []));
-            return;
+            return true;
         }
         var text = Encoding.UTF8.GetString(chunk).Replace("\r\n", "\n");
         var lines = text.Split('\n');
         var count = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;
         for (var i = 0; i < count; i++)
         {
+            if (++shown > settings.MaxReceivedLines)
+                return false;
             var line = lines[i].TrimEnd('\r');
             events.Emit(new TranscriptLine(TranscriptDirection.ServerToClient, TranscriptChannel.Control,
                 line.Length > MaxShownLine ? line[..MaxShownLine] + $"… ({line.Length} characters)" : line));
         }
+        return true;
     }
 
     public static bool IsBinary(ReadOnlySpan<byte> bytes)

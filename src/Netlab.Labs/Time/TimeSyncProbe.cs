@@ -122,7 +122,7 @@ public sealed class TimeSyncProbe(TimeSyncOptions options, TimeProvider? time = 
                 (DateTimeOffset Time, TimeSpan Rtt, string Line)? coarse = null;
                 for (var i = 0; i < MaxLinesPerAnswer; i++)
                 {
-                    var line = await reader.ReadLineAsync(TimeMessage.MaxLine, deadline.Token);
+                    var line = await reader.ReadLineAsync(TimeMessage.MaxLine, deadline.Token, stopAtLimit: true);
                     var rtt = time.GetElapsedTime(sent);
                     if (line is null)
                     {
@@ -130,6 +130,8 @@ public sealed class TimeSyncProbe(TimeSyncOptions options, TimeProvider? time = 
                         return coarse is { } c ? Estimate(sequence, sentUtc, c.Time, c.Rtt, c.Line, precise: false)
                             : new TimeEstimate(sequence, null, null, null, null, "the server closed the connection without a time");
                     }
+                    if (line.Value.TooLong)
+                        throw new PeerLimitException($"The server sent a line longer than {TimeMessage.MaxLine} bytes in answer to {TimeMessage.Request} {sequence}");
                     var text = line.Value.Text;
                     if (text.StartsWith("ERR", StringComparison.Ordinal))
                         return new TimeEstimate(sequence, null, rtt.TotalMilliseconds, null, null, $"the server answered: {Printable.Ascii(line.Value.Bytes, 120)}");
@@ -140,8 +142,10 @@ public sealed class TimeSyncProbe(TimeSyncOptions options, TimeProvider? time = 
                     // A whole-second line (%c): ours sends an ISO line right after it, a simple server may not.
                     coarse ??= (serverTime, rtt, text);
                 }
-                return coarse is { } last ? Estimate(sequence, sentUtc, last.Time, last.Rtt, last.Line, precise: false)
-                    : new TimeEstimate(sequence, null, null, null, null, $"no time in the first {MaxLinesPerAnswer} lines of the answer");
+                if (coarse is { } last)
+                    return Estimate(sequence, sentUtc, last.Time, last.Rtt, last.Line, precise: false);
+                // A server that streams lines without a time would keep the run reading: it ends here.
+                throw new PeerLimitException($"The server sent {MaxLinesPerAnswer} lines in answer to {TimeMessage.Request} {sequence} without a time in them");
             }
             catch (OperationCanceledException) when (deadline.Expired)
             {

@@ -21,4 +21,8 @@ public sealed record UdpPingProbeOptions
     [Display(Name = "RTT in seconds")]
     [Description("Also show RTTs in seconds, as the handout's client prints them (time.time() differences), next to milliseconds.")]
     public bool RttInSeconds { get; init; }
+
+    [Display(Name = "Stray replies allowed", GroupName = "Advanced")]
+    [Range(0, 100_000), Description("Datagrams that answer no ping, or answer one again (duplicates), each reported; one more ends the run as Failed, so a flooding server cannot fill the run with events.")]
+    public int MaxStrayReplies { get; init; } = 100;
 }

@@ -59,6 +59,7 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options, TimeProvider? time
         private readonly bool[] answered = new bool[options.Count + 1];
         private readonly byte[] buffer = new byte[UdpReceiveLoop.MaxDatagram];
         private readonly string from = target.Address.ToString();
+        private readonly PeerBudget strays = new("datagrams that answer no ping or answer one again", options.MaxStrayReplies, "maxStrayReplies");
 
         public PingStatistics Statistics { get; } = new();
 
@@ -106,6 +107,7 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options, TimeProvider? time
                 var reply = buffer.AsSpan(0, length);
                 if (!UdpPingMessage.TryParse(reply, out var message) || message.Sequence > options.Count)
                 {
+                    strays.Spend();
                     events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply that is not a ping echo: \"{Printable.Ascii(reply)}\""));
                     continue;
                 }
@@ -116,9 +118,12 @@ public sealed class UdpPingProbe(UdpPingProbeOptions options, TimeProvider? time
                     return new RttSample(sequence, RttOutcome.Reply, rtt, text, from);
                 if (replySequence < sequence)
                 {
+                    if (answered[replySequence])
+                        strays.Spend();
                     Report(new RttSample(replySequence, answered[replySequence] ? RttOutcome.Duplicate : RttOutcome.Late, rtt, text, from));
                     continue;
                 }
+                strays.Spend();
                 events.Emit(new LogLine(LogSeverity.Warning, $"Ignored a reply to ping {replySequence}, which was not sent yet: \"{text}\""));
             }
         }

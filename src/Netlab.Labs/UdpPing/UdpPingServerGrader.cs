@@ -187,7 +187,8 @@ public sealed class UdpPingServerGrader(UdpPingServerGraderOptions options, LabE
                 {
                     var got = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(target.Address, 0), wait.Token);
                     var parts = Encoding.ASCII.GetString(buffer, 0, got.ReceivedBytes).Split(' ');
-                    if (parts.Length >= 2 && int.TryParse(parts[1], out var seq))
+                    // Only pings that were sent count: a flood of made-up numbers must not grow the set.
+                    if (parts.Length >= 2 && int.TryParse(parts[1], out var seq) && seq >= 1 && seq <= options.LossPings)
                         answered.Add(seq);
                 }
                 catch (OperationCanceledException) when (wait.Expired)

@@ -7,6 +7,7 @@ using Netlab.Labs.Icmp;
 namespace Netlab.Labs.Tests.Icmp;
 
 /// <summary>Pinging 127.0.0.1 for real (CI runs as root, so raw sockets work), next to .NET's Ping and iputils ping.</summary>
+[Collection("icmp")]
 public class IcmpPingTests
 {
     private static readonly ProbeTarget Localhost = new("127.0.0.1", IPAddress.Loopback, 0);
