@@ -59,7 +59,7 @@ public sealed class OwnerCommands(ServerManager servers, RunCoordinator runs, II
     {
         switch (kind)
         {
-            case "http":
+            case ForwardedRequests.Kind:
                 return await forwarded.ExecuteAsync(payload, cancellationToken);
             case "cancel-run":
                 return runs.Cancel(Guid.Parse(payload)) ? CommandReply.Ok()

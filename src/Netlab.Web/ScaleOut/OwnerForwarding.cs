@@ -57,7 +57,7 @@ public static class OwnerForwarding
         if (await remoteOwner(http.RequestServices, id, http.RequestAborted) is not { } owner)
             return null;
         var request = await ForwardedRequests.CaptureAsync(http, instance.Id);
-        var reply = await http.RequestServices.GetRequiredService<IInstanceCommands>().SendAsync(owner, "http", request, http.RequestAborted);
+        var reply = await http.RequestServices.GetRequiredService<IInstanceCommands>().SendAsync(owner, ForwardedRequests.Kind, request, http.RequestAborted);
         return new RelayedResult(reply, owner);
     }
 
@@ -85,6 +85,9 @@ public static class OwnerForwarding
 /// </summary>
 public sealed class ForwardedRequests(IServer server, ILogger<ForwardedRequests> logger) : IDisposable
 {
+    /// <summary>The command that carries a relayed request.</summary>
+    public const string Kind = "relayed-request";
+
     private sealed record Captured(string Method, string PathAndQuery, Dictionary<string, string[]> Headers, byte[] Body);
 
     // Hop-by-hop and framing headers are the transport's own. Host is kept: the owner checks a
