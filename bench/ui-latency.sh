@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Click Run to the first result row, in a real browser: the portal on a free port with its own
 # data folder, Debian's Chromium driven by playwright-core, a UDP ping run against the lab's own
-# server (no loss, 20 pings 20 ms apart), ROUNDS times. Quick: ROUNDS=5 bench/ui-latency.sh
+# server (no loss, 20 pings 20 ms apart), ROUNDS times. Then PAGES pages [10] start a run each at
+# once (PINGS [200] pings INTERVAL_MS [20] apart) and follow it live: the delay from each ping's
+# event timestamp to the moment its page shows it. Quick: ROUNDS=5 PAGES=3 bench/ui-latency.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-ROUNDS="${ROUNDS:-21}"
-require_positive ROUNDS
+ROUNDS="${ROUNDS:-21}" PAGES="${PAGES:-10}" PINGS="${PINGS:-200}" INTERVAL_MS="${INTERVAL_MS:-20}"
+require_positive ROUNDS PAGES PINGS INTERVAL_MS
 require_tools "apt-get install chromium nodejs npm" /usr/bin/chromium node npm
 
 tmp="$(mktemp -d)"
@@ -21,3 +23,4 @@ Netlab__Bootstrap__AdminApiKey="$NETLAB_KEY" dotnet run --project src/Netlab.Web
 portal=$!
 for _ in $(seq 1 120); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.5; done
 node bench/ui/first-row.js "http://127.0.0.1:$port" "$ROUNDS"
+node bench/ui/follow-many.js "http://127.0.0.1:$port" "$PAGES" "$PINGS" "$INTERVAL_MS"

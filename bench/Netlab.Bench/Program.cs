@@ -1,7 +1,7 @@
 // The UDP pinger benchmark: progress on stderr, the markdown report on stdout.
 // See BenchSettings.Usage, and bench/udp-ping.sh for how it is run; bench/http.sh uses the serve-http mode,
 // bench/dns.sh the serve-dns mode, bench/ftp.sh the serve-ftp mode, bench/smtp.sh the serve-smtp mode,
-// bench/echo.sh the serve-echo mode, bench/port-scan.sh the scan mode.
+// bench/echo.sh the serve-echo mode, bench/port-scan.sh the scan mode, bench/portal-load.sh the portal-load mode.
 using Netlab.Bench;
 
 if (args is ["serve"])
@@ -17,6 +17,8 @@ if (args is ["serve-echo"])
 if (args is ["scan", var scanFrom, var scanTo, var scanConcurrency, var scanTimeout])
     return await PortScanRun.RunAsync(int.Parse(scanFrom, System.Globalization.CultureInfo.InvariantCulture), int.Parse(scanTo, System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(scanConcurrency, System.Globalization.CultureInfo.InvariantCulture), int.Parse(scanTimeout, System.Globalization.CultureInfo.InvariantCulture));
+if (args is ["portal-load", .. var loadArgs])
+    return await PortalLoad.RunAsync(loadArgs);
 if (args is ["serve-smtp"])
     return await ServeUntilStdinEndsAsync(() => LabServers.StartSmtpAsync("."));
 

@@ -93,6 +93,35 @@ public class ApiFlowTests(SharedPortal portal) : PortalTest(portal)
     }
 
     [Fact]
+    public async Task A_follower_that_joins_a_long_run_after_its_live_tail_moved_on_gets_every_event_once_and_in_order()
+    {
+        // More events than a live run keeps in memory before the follower joins: the first ones
+        // come from the store, the rest from the feed, with no gap and no duplicate between them.
+        var server = await Client.StartServerAsync();
+        var id = (string)(await Client.StartRunAsync((int)server["port"]!, new { count = 10_000, intervalMs = 5 }))["id"]!;
+        await Eventually.UntilAsync(async () => (await Client.EventsAsync(id)).Count > Runs.RunCoordinator.LiveTail + 100,
+            $"the run to store more than {Runs.RunCoordinator.LiveTail + 100} events", TimeSpan.FromMinutes(2));
+
+        using var response = await Client.GetAsync($"/api/runs/{id}/events/stream", HttpCompletionOption.ResponseHeadersRead);
+        var streamed = new List<long>();
+        var cancelled = false;
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            streamed.Add(long.Parse(item.EventId!, System.Globalization.CultureInfo.InvariantCulture));
+            // Well past what was kept when it joined: end the run, which ends the stream.
+            if (!cancelled && streamed.Count > Runs.RunCoordinator.LiveTail * 3)
+            {
+                cancelled = true;
+                Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
+            }
+        }
+
+        Assert.True(cancelled, $"the stream ended after {streamed.Count} events, before the run was cancelled");
+        Assert.Equal("Cancelled", (string)(await Client.WaitForRunAsync(id))["status"]!);
+        Assert.Equal((await Client.EventsAsync(id)).Select(e => (long)e!["seq"]!), streamed);
+    }
+
+    [Fact]
     public async Task A_running_run_can_be_cancelled_once()
     {
         var server = await Client.StartServerAsync();

@@ -77,10 +77,13 @@ public class HubTests(SharedPortal portal) : PortalTest(portal)
         Assert.Equal("Cancelled", (string)result["ended"]!["status"]!);
         var received = result["events"]!.AsArray().Select(e => (long)e!["seq"]!).ToList();
         var stored = (await Client.EventsAsync(id)).Select(e => (long)e!["seq"]!).ToList();
-        // Joined after the run started: a gap-free tail of the run's events, up to the summary.
+        // Joined after the run started: a gap-free tail of the run's events, up to the summary,
+        // in "events" batches carrying exactly the stored JSON.
         Assert.NotEmpty(received);
         Assert.Equal(stored.TakeLast(received.Count), received);
         Assert.Equal("summary", (string)result["events"]!.AsArray()[^1]!["kind"]!);
+        Assert.Equal(new JsonArray([.. (await Client.EventsAsync(id)).TakeLast(received.Count).Select(e => e!.DeepClone())]).ToJsonString(), result["events"]!.ToJsonString());
+        Assert.InRange((int)result["messages"]!, 1, received.Count);
     }
 
     [Fact]

@@ -2,8 +2,9 @@
 // usage: node hub-client.mjs <baseUrl> stream|group <runId>
 //   stream: StreamRun(id) from the first event to the end; prints {"joined":true} at the first
 //           event, then the events as a JSON array.
-//   group:  JoinRun(id), then "event" messages until "runEnded"; prints {"joined":true} once it has
-//           joined and received a first event (the caller may then end the run), then {events, ended}.
+//   group:  JoinRun(id), then "events" messages (each an array: a batch of events in order) until
+//           "runEnded"; prints {"joined":true} once it has joined and received a first event (the
+//           caller may then end the run), then {events, messages, ended}.
 // The API key to sign in with is in NETLAB_API_KEY (sent as a bearer token: a header on negotiate,
 // access_token on the WebSocket, as browsers' WebSocket API allows no headers).
 // Output is one JSON value per line.
@@ -28,15 +29,16 @@ try {
     console.log(JSON.stringify(events));
   } else if (mode === "group") {
     const events = [];
+    let messages = 0;
     const ended = new Promise(resolve => connection.on("runEnded", resolve));
     let first;
     const firstEvent = new Promise(resolve => { first = resolve; });
-    connection.on("event", e => { events.push(e); first(); });
+    connection.on("events", batch => { messages++; events.push(...batch); first(); });
     await connection.invoke("JoinRun", runId);
     await Promise.race([firstEvent, ended]);
     console.log(JSON.stringify({ joined: true }));
     const run = await ended;
-    console.log(JSON.stringify({ events, ended: run }));
+    console.log(JSON.stringify({ events, messages, ended: run }));
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

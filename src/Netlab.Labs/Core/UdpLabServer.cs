@@ -5,16 +5,16 @@ namespace Netlab.Labs.Core;
 
 /// <summary>
 /// The datagram side of a lab server (UDP ping, heartbeat, DNS over UDP): a UDP socket bound with
-/// room for bursts, and an asynchronous receive loop (no thread of its own: a class's hundreds of
-/// idle servers hold none) that hands each datagram to a handler. One rule for errors: a per-datagram error (an ICMP error reported on the socket,
+/// room for bursts, and a blocking receive loop on a thread of its own that hands each datagram
+/// to a handler. One rule for errors: a per-datagram error (an ICMP error reported on the socket,
 /// an oversized datagram) is logged and the loop goes on; so is a handler's exception (one bad
 /// datagram never stops the server); an error once the server is stopping ends the loop quietly;
 /// any other socket error ends it with that exception, which the <see cref="LabServer"/>
 /// lifecycle turns into Faulted with the reason.
 /// </summary>
 /// <remarks>
-/// Replies are sent synchronously from the handler (a UDP send does not block); closing the
-/// socket (<see cref="Close"/>) ends a pending receive.
+/// A blocking receive costs less per packet than async receive and send (no completion hop per
+/// datagram), like the handouts' own loops; closing the socket (<see cref="Close"/>) unblocks it.
 /// </remarks>
 public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler handler)
 {
@@ -25,7 +25,7 @@ public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler han
     private const int ReceiveBufferBytes = 4 * 1024 * 1024;
 
     /// <summary>
-    /// Handles one datagram as it is received. <paramref name="datagram"/> and
+    /// Handles one datagram on the receive thread. <paramref name="datagram"/> and
     /// <paramref name="from"/> are reused for the next datagram: copy what outlives the call.
     /// </summary>
     public delegate void Handler(Span<byte> datagram, SocketAddress from, string remote, CancellationToken stopping);
@@ -48,9 +48,28 @@ public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler han
     }
 
     /// <summary>Receives until the socket is closed; completes when the loop ends, faulted on a real socket error.</summary>
-    public Task RunAsync(CancellationToken stopping) => Task.Run(() => ReceiveAsync(Socket, stopping), CancellationToken.None);
+    public Task RunAsync(string threadName, CancellationToken stopping)
+    {
+        var s = Socket;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Receive(s, stopping);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = threadName };
+        thread.Start();
+        return done.Task;
+    }
 
-    private async Task ReceiveAsync(Socket s, CancellationToken stopping)
+    private void Receive(Socket s, CancellationToken stopping)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
         var from = new SocketAddress(s.AddressFamily);
@@ -60,30 +79,23 @@ public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler han
             int length;
             try
             {
-                // Completes at once while datagrams are queued (the receive is tried before waiting), so a
-                // busy server pays little more than a blocking loop; an idle one holds no thread.
-                length = await s.ReceiveFromAsync(buffer, SocketFlags.None, from, CancellationToken.None).ConfigureAwait(false);
+                length = s.ReceiveFrom(buffer, SocketFlags.None, from);
             }
             catch (SocketException e) when (!stopping.IsCancellationRequested && IsPerDatagramError(e))
             {
                 events.Emit(new LogLine(LogSeverity.Warning, $"receive: {e.Message}"));
                 continue;
             }
-            Dispatch(buffer, length, from, names, stopping);
-        }
-    }
-
-    private void Dispatch(byte[] buffer, int length, SocketAddress from, SocketAddressText names, CancellationToken stopping)
-    {
-        var remote = names.Of(from);
-        try
-        {
-            handler(buffer.AsSpan(0, length), from, remote, stopping);
-        }
-        catch (Exception e) when (!stopping.IsCancellationRequested)
-        {
-            // A bug met by one datagram must not stop the server: log it and serve the next.
-            events.Emit(new LogLine(LogSeverity.Error, $"datagram from {remote}: {e.GetType().Name}: {e.Message}"));
+            var remote = names.Of(from);
+            try
+            {
+                handler(buffer.AsSpan(0, length), from, remote, stopping);
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                // A bug met by one datagram must not stop the server: log it and serve the next.
+                events.Emit(new LogLine(LogSeverity.Error, $"datagram from {remote}: {e.GetType().Name}: {e.Message}"));
+            }
         }
     }
 
@@ -105,7 +117,7 @@ public sealed class UdpReceiveLoop(IEventSink events, UdpReceiveLoop.Handler han
         }
     }
 
-    /// <summary>Closes the socket, which ends a pending receive.</summary>
+    /// <summary>Closes the socket, which ends a blocked receive.</summary>
     public void Close() => socket?.Dispose();
 
     /// <summary>
@@ -144,7 +156,7 @@ public abstract class UdpLabServer : LabServer
     }
 
     /// <summary>Runs the receive loop; a subclass with more to do (a timer) runs it alongside with <see cref="LabServer.ServeAllAsync"/>.</summary>
-    protected override Task ServeAsync(CancellationToken stoppingToken) => Udp.RunAsync(stoppingToken);
+    protected override Task ServeAsync(CancellationToken stoppingToken) => Udp.RunAsync($"{Lab} {LocalEndPoint}", stoppingToken);
 
     protected sealed override void CloseListener() => Udp.Close();
 }

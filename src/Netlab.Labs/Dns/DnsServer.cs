@@ -161,7 +161,7 @@ public sealed class DnsServer : LabServer, IReloadable
     }
 
     protected override Task ServeAsync(CancellationToken stoppingToken) =>
-        ServeAllAsync(udp.RunAsync(stoppingToken), tcp.AcceptAsync(stoppingToken));
+        ServeAllAsync(udp.RunAsync($"dns udp {LocalEndPoint}", stoppingToken), tcp.AcceptAsync(stoppingToken));
 
     /// <summary>One query over UDP, one response (or none for a packet too broken to answer).</summary>
     private void OnDatagram(Span<byte> query, SocketAddress from, string client, CancellationToken stopping)

@@ -1,6 +1,5 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netlab.Data;
@@ -88,10 +87,11 @@ public static class RunsApi
         await store.GetAsync(id, Viewer.Of(http.User), cancellationToken); // 404 before the stream starts
         return TypedResults.ServerSentEvents(Items(store.FollowAsync(id, cancellationToken)));
 
-        static async IAsyncEnumerable<SseItem<JsonElement>> Items(IAsyncEnumerable<LabEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        // The event's JSON as a string is written as is: serialized once (an element would be serialized, parsed and written again).
+        static async IAsyncEnumerable<SseItem<string>> Items(IAsyncEnumerable<LabEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             await foreach (var e in events.WithCancellation(cancellationToken))
-                yield return new SseItem<JsonElement>(LabJson.ToElement(e), LabJson.KindOf(e)) { EventId = e.Seq.ToString() };
+                yield return new SseItem<string>(LabJson.Serialize(e), LabJson.KindOf(e)) { EventId = e.Seq.ToString() };
         }
     }
 

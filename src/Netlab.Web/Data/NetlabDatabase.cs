@@ -38,7 +38,7 @@ public static class NetlabDatabase
                         $"{Path.Combine(dataDirectory, "netlab.db")}. Set {ProviderKey}=Postgres to use that connection string, or remove it.");
                 services.AddDbContextFactory<NetlabDbContext>(db => db.UseSqlite(
                     $"Data Source={Path.Combine(dataDirectory, "netlab.db")}",
-                    sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")));
+                    sqlite => sqlite.MigrationsAssembly("Netlab.Migrations")).AddInterceptors(SqliteDurability.Instance));
                 break;
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))

@@ -111,7 +111,7 @@ public static class NetlabHosting
         services.AddSingleton<HubErrors>();
         services.AddSignalR(o => o.AddFilter<HubErrors>()).AddJsonProtocol(o => LabJson.Configure(o.PayloadSerializerOptions));
         services.AddSingleton<StoreHealth>();
-        services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>().AddCheck<StoreHealth>("store writes");
+        services.AddHealthChecks().AddDbContextCheck<NetlabDbContext>().AddCheck<StoreHealth>("store writes").AddCheck<RunCoordinator>("run records");
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();

@@ -11,8 +11,9 @@ namespace Netlab.Web.Hubs;
 /// <summary>
 /// /hubs/runs: follow runs and servers live from outside the portal.
 /// <list type="bullet">
-/// <item><c>JoinRun(id)</c>: joins the run's group; new events arrive as "event" (one event),
-/// the end as "runEnded" (the run). <c>JoinServer(id)</c>: "events" (a batch of server events).</item>
+/// <item><c>JoinRun(id)</c>: joins the run's group; new events arrive as "events" (a batch, in
+/// order; see <see cref="HubForwarder"/>), the end as "runEnded" (the run). <c>JoinServer(id)</c>:
+/// "events" (a batch of server events).</item>
 /// <item><c>StreamRun(id)</c>: a stream of every event of the run from the first, live until it ends.</item>
 /// </list>
 /// Events have the same JSON as GET /api/runs/{id}/events. A connection signs in like the API

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Netlab.Data;
@@ -30,7 +29,7 @@ public sealed class RunCoordinator(
     Data.StoreHealth health,
     ScaleOut.PortalInstance instance,
     ScaleOut.IEventRelay relay,
-    ILogger<RunCoordinator> logger) : IHostedService
+    ILogger<RunCoordinator> logger) : IHostedService, Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     /// <summary>How often an end the store refused (a full disk) is tried again.</summary>
     public static readonly TimeSpan EndRetryInterval = TimeSpan.FromSeconds(2);
@@ -39,6 +38,12 @@ public sealed class RunCoordinator(
     private readonly ConcurrentDictionary<Guid, RunEntity> unsavedEnds = new();
     private int retrying;
 
+    /// <summary>
+    /// The events a live run keeps in memory for its followers; one who joins later reads the
+    /// older ones from the store. A class of long runs stays within a bounded amount of memory.
+    /// </summary>
+    public const int LiveTail = 512;
+
     private readonly ConcurrentDictionary<Guid, ActiveRun> active = new();
     private readonly CancellationTokenSource shutdown = new();
 
@@ -46,6 +51,13 @@ public sealed class RunCoordinator(
     public event Action<RunChange>? RunChanged;
 
     public EventFeed? FindLive(Guid id) => active.TryGetValue(id, out var run) ? run.Feed : null;
+
+    /// <summary>Unhealthy while ended runs wait for their final record (other writes may succeed meanwhile).</summary>
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
+        CancellationToken cancellationToken = default) => Task.FromResult(unsavedEnds.IsEmpty
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("Every ended run is recorded.")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(
+                $"{unsavedEnds.Count} ended run(s) could not be recorded yet (is the disk full?); tried again every {EndRetryInterval.TotalSeconds:0} s."));
 
     /// <summary>The end of a run the store has not taken yet (a full disk), which the stored record (still Running) lacks.</summary>
     public RunDto? UnsavedEnd(Guid id) => unsavedEnds.TryGetValue(id, out var entity) ? RunDto.From(entity) : null;
@@ -97,7 +109,7 @@ public sealed class RunCoordinator(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var run = new ActiveRun(entity, probe, new EventStream(entity.Id.ToString()), new EventFeed(),
+        var run = new ActiveRun(entity, probe, new EventStream(entity.Id.ToString()), new EventFeed(LiveTail, earlier: (before, ct) => StoredBeforeAsync(entity.Id, before, ct)),
             CancellationTokenSource.CreateLinkedTokenSource(shutdown.Token), new HubForwarder(hub.Clients.Group(RunsHub.RunGroup(entity.Id)), logger, $"run {entity.Id}"));
         active[entity.Id] = run;
         run.Completion = Task.Run(() => ExecuteAsync(run, probe, target), CancellationToken.None);
@@ -273,6 +285,26 @@ public sealed class RunCoordinator(
         }
     }
 
+    /// <summary>A run's stored events with a seq below <paramref name="beforeSeq"/>, in order, a page at a time.</summary>
+    private async IAsyncEnumerable<LabEvent> StoredBeforeAsync(Guid id, long beforeSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int page = 1000;
+        var after = long.MinValue;
+        while (true)
+        {
+            List<(long Seq, string Json)> rows;
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+                rows = [.. (await db.RunEvents.AsNoTracking().Where(e => e.RunId == id && e.Seq > after && e.Seq < beforeSeq).OrderBy(e => e.Seq).Take(page)
+                    .Select(e => new { e.Seq, e.Json }).ToListAsync(cancellationToken)).Select(r => (r.Seq, r.Json))];
+            foreach (var (_, json) in rows)
+                if (LabJson.Deserialize(json) is { } e)
+                    yield return e;
+            if (rows.Count < page)
+                yield break;
+            after = rows[^1].Seq;
+        }
+    }
+
     /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>
     private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
     {
@@ -315,9 +347,8 @@ public sealed class RunCoordinator(
             }
             Summary = batch.Select(e => e.Event).OfType<Summary>().LastOrDefault() ?? Summary;
             run.Feed.Publish([.. batch.Select(e => e.Event)]);
-            // The stored JSON as is, so hub subscribers get exactly what the API returns.
-            foreach (var e in batch)
-                run.Hub.Post("event", JsonElement.Parse(e.Json));
+            // One "events" message per batch, the stored JSON as is: hub subscribers get exactly what the API returns.
+            run.Hub.PostEvents([.. batch.Select(e => e.Json)]);
             // Followers in other instances (a no-op in one process).
             await relay.PublishAsync(ScaleOut.FeedSource.Run, run.Entity.Id, batch);
         }
