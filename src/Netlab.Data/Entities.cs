@@ -25,6 +25,8 @@ public sealed class RunEntity
     public string? OwnerId { get; set; }
     /// <summary>The owner's name when the run started, kept after the account is deleted ("former owner").</summary>
     public string? OwnerName { get; set; }
+    /// <summary>The portal instance that runs it (<see cref="InstanceEntity"/>); null for runs from before there were instances.</summary>
+    public string? InstanceId { get; set; }
 }
 
 /// <summary>One event of a run, stored as the same JSON the API and the hub send.</summary>
@@ -63,6 +65,8 @@ public sealed class ServerEntity
     public long EventCount { get; set; }
     /// <summary>Events the server emitted that were not stored (over the per-server limit, or emitted faster than they were read).</summary>
     public long DroppedEvents { get; set; }
+    /// <summary>The portal instance it lives in (it binds that instance's ports); null for servers from before there were instances.</summary>
+    public string? InstanceId { get; set; }
 }
 
 /// <summary>One event a lab server reported, stored as the same JSON as a run's events.</summary>
@@ -73,4 +77,17 @@ public sealed class ServerEventEntity
     public required string Kind { get; set; }
     public DateTime Timestamp { get; set; }
     public required string Json { get; set; }
+}
+
+/// <summary>
+/// One running portal process, for several instances on a shared database: it renews its lease
+/// every few seconds; one whose lease has expired is dead, and the others mark its runs and servers Interrupted.
+/// </summary>
+public sealed class InstanceEntity
+{
+    public required string Id { get; set; }
+    /// <summary>Where it listens, as it advertises itself (for people and logs; commands go over Redis).</summary>
+    public required string Address { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime RenewedAt { get; set; }
 }

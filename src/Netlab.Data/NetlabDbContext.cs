@@ -24,6 +24,7 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
     public DbSet<ServerEventEntity> ServerEvents => Set<ServerEventEntity>();
     public DbSet<AssignmentEntity> Assignments => Set<AssignmentEntity>();
     public DbSet<SubmissionEntity> Submissions => Set<SubmissionEntity>();
+    public DbSet<InstanceEntity> Instances => Set<InstanceEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -72,6 +73,9 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
             run.Property(r => r.OwnerId).HasMaxLength(64);
             run.Property(r => r.OwnerName).HasMaxLength(200);
             run.HasIndex(r => new { r.OwnerId, r.CreatedAt });
+            run.Property(r => r.InstanceId).HasMaxLength(64);
+            // The lease monitor and the portal-wide limit look up running runs (of an instance).
+            run.HasIndex(r => new { r.Status, r.InstanceId });
             run.HasMany<RunEventEntity>().WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<RunEventEntity>(e =>
@@ -93,6 +97,8 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
             server.HasIndex(s => s.StartedAt);
             server.HasIndex(s => new { s.Lab, s.State });
             server.HasIndex(s => s.OwnerId);
+            server.Property(s => s.InstanceId).HasMaxLength(64);
+            server.HasIndex(s => new { s.StoppedAt, s.InstanceId });
             server.HasMany<ServerEventEntity>().WithOne().HasForeignKey(e => e.ServerId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ServerEventEntity>(e =>
@@ -101,6 +107,13 @@ public sealed class NetlabDbContext(DbContextOptions<NetlabDbContext> options) :
             // Paging reads by (ServerId, Seq > after); the key is that index.
             e.HasKey(x => new { x.ServerId, x.Seq });
             e.Property(x => x.Kind).HasMaxLength(32);
+        });
+        modelBuilder.Entity<InstanceEntity>(i =>
+        {
+            i.ToTable("Instances");
+            i.HasKey(x => x.Id);
+            i.Property(x => x.Id).HasMaxLength(64);
+            i.Property(x => x.Address).HasMaxLength(256);
         });
         modelBuilder.Entity<AssignmentEntity>(a =>
         {

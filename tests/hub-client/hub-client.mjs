@@ -1,6 +1,7 @@
 // An external subscriber of /hubs/runs, as a script or another service would be.
 // usage: node hub-client.mjs <baseUrl> stream|group <runId>
-//   stream: StreamRun(id) from the first event to the end; prints the events as a JSON array.
+//   stream: StreamRun(id) from the first event to the end; prints {"joined":true} at the first
+//           event, then the events as a JSON array.
 //   group:  JoinRun(id), then "events" messages (each an array: a batch of events in order) until
 //           "runEnded"; prints {"joined":true} once it has joined and received a first event (the
 //           caller may then end the run), then {events, messages, ended}.
@@ -21,7 +22,9 @@ try {
   if (mode === "stream") {
     const events = [];
     await new Promise((resolve, reject) => {
-      connection.stream("StreamRun", runId).subscribe({ next: e => events.push(e), complete: resolve, error: reject });
+      connection.stream("StreamRun", runId).subscribe({
+        next: e => { if (events.push(e) === 1) console.log(JSON.stringify({ joined: true })); },
+        complete: resolve, error: reject });
     });
     console.log(JSON.stringify(events));
   } else if (mode === "group") {

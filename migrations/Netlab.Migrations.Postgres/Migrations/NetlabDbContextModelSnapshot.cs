@@ -290,6 +290,28 @@ namespace Netlab.Migrations.Postgres.Migrations
                     b.ToTable("Assignments", (string)null);
                 });
 
+            modelBuilder.Entity("Netlab.Data.InstanceEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("RenewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Instances", (string)null);
+                });
+
             modelBuilder.Entity("Netlab.Data.NetlabUser", b =>
                 {
                     b.Property<string>("Id")
@@ -380,6 +402,10 @@ namespace Netlab.Migrations.Postgres.Migrations
                     b.Property<int>("EventCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Lab")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -431,6 +457,8 @@ namespace Netlab.Migrations.Postgres.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
+                    b.HasIndex("Status", "InstanceId");
+
                     b.ToTable("Runs", (string)null);
                 });
 
@@ -479,6 +507,10 @@ namespace Netlab.Migrations.Postgres.Migrations
                     b.Property<string>("FaultReason")
                         .HasColumnType("text");
 
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Lab")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -517,6 +549,8 @@ namespace Netlab.Migrations.Postgres.Migrations
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("Lab", "State");
+
+                    b.HasIndex("StoppedAt", "InstanceId");
 
                     b.ToTable("Servers", (string)null);
                 });

@@ -279,6 +279,28 @@ namespace Netlab.Migrations.Migrations
                     b.ToTable("Assignments", (string)null);
                 });
 
+            modelBuilder.Entity("Netlab.Data.InstanceEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RenewedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Instances", (string)null);
+                });
+
             modelBuilder.Entity("Netlab.Data.NetlabUser", b =>
                 {
                     b.Property<string>("Id")
@@ -369,6 +391,10 @@ namespace Netlab.Migrations.Migrations
                     b.Property<int>("EventCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Lab")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -420,6 +446,8 @@ namespace Netlab.Migrations.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
+                    b.HasIndex("Status", "InstanceId");
+
                     b.ToTable("Runs", (string)null);
                 });
 
@@ -468,6 +496,10 @@ namespace Netlab.Migrations.Migrations
                     b.Property<string>("FaultReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Lab")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -506,6 +538,8 @@ namespace Netlab.Migrations.Migrations
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("Lab", "State");
+
+                    b.HasIndex("StoppedAt", "InstanceId");
 
                     b.ToTable("Servers", (string)null);
                 });

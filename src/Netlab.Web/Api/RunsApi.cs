@@ -7,6 +7,7 @@ using Netlab.Labs.Core;
 using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
 using Netlab.Web.Runs;
+using Netlab.Web.ScaleOut;
 
 namespace Netlab.Web.Api;
 
@@ -37,9 +38,11 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id:guid}/pause", (Guid id, HttpContext http, RunCoordinator coordinator, RunStore store, CancellationToken ct) => PauseAsync(id, true, Viewer.Of(http.User), coordinator, store, ct))
             .WithSummary("Pauses a run that can be paused (the heartbeat client): it stops sending until resumed.")
+            .ForwardToOwner(FeedSource.Run)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id:guid}/resume", (Guid id, HttpContext http, RunCoordinator coordinator, RunStore store, CancellationToken ct) => PauseAsync(id, false, Viewer.Of(http.User), coordinator, store, ct))
             .WithSummary("Resumes a paused run.")
+            .ForwardToOwner(FeedSource.Run)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapDelete("/{id:guid}", async Task<NoContent> (Guid id, HttpContext http, RunStore store, CancellationToken ct) =>
             {
@@ -51,6 +54,7 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id:guid}/cancel", CancelAsync)
             .WithSummary("Cancels a running run. 409 when it is not running.")
+            .ForwardToOwner(FeedSource.Run)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return api;

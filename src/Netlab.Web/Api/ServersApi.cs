@@ -7,6 +7,7 @@ using Netlab.Data;
 using Netlab.Labs.Core;
 using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
+using Netlab.Web.ScaleOut;
 using Netlab.Web.Servers;
 
 namespace Netlab.Web.Api;
@@ -27,15 +28,18 @@ public static class ServersApi
         api.MapGet("/{id:guid}", (Guid id, HttpContext http, ServerStore store, CancellationToken ct) => store.GetAsync(id, Viewer.Of(http.User), ct))
             .WithSummary("One lab server, running or stored: state (Running, Faulted with its reason, Stopped, Interrupted), port, stoppedAt.")
             .Produces<ServerDto>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ServedByAnyInstance();
         api.MapGet("/{id:guid}/events", EventsAsync)
             .WithSummary($"The server's stored events in order (what it received and did), a page at a time: those with seq > afterSeq (default 0), at most limit (default {ServerStore.DefaultPage}, at most {ServerStore.MaxPage}). Ask again with afterSeq = the last seq until a page is short.")
             .Produces<LabEvent[]>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ServedByAnyInstance();
         api.MapGet("/{id:guid}/events/stream", StreamAsync)
             .WithSummary("The server's events as Server-Sent Events (event type = kind, id = seq) from the first (or after afterSeq / Last-Event-ID), live until it stops.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ServedByAnyInstance();
         api.MapPost("/{id:guid}/reload", ReloadAsync)
             .WithSummary("Reloads a server's content without a restart (the DNS zone file). 409 when the server is stopped.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -48,14 +52,14 @@ public static class ServersApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<ServerDto>>> ListAsync(ServerManager servers, ServerStore store, HttpContext http, CancellationToken cancellationToken,
+    private static async Task<Ok<IReadOnlyList<ServerDto>>> ListAsync(ServerStore store, HttpContext http, CancellationToken cancellationToken,
         bool all = false, ServerStatus? state = null, string? lab = null, int limit = 100, string? owner = null)
     {
         if (limit is < 1 or > 1000)
             throw ProblemException.Invalid(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
         var viewer = Viewer.Of(http.User);
         if (!all && state is null)
-            return TypedResults.Ok<IReadOnlyList<ServerDto>>([.. servers.List(viewer).Where(s => (lab is null || s.Lab == lab) && (owner is null || s.OwnerId == owner)).Take(limit)]);
+            return TypedResults.Ok<IReadOnlyList<ServerDto>>([.. (await store.RunningAsync(viewer, cancellationToken)).Where(s => (lab is null || s.Lab == lab) && (owner is null || s.OwnerId == owner)).Take(limit)]);
         return TypedResults.Ok(await store.ListAsync(lab, state, limit, viewer, cancellationToken, owner));
     }
 

@@ -11,7 +11,7 @@ namespace Netlab.Web.Data;
 /// marks the runs and servers a killed process left running as Interrupted (their events written so far are kept).
 /// </summary>
 public sealed class DatabaseStartup(DataDirectoryLock dataLock, LabDirectories directories, IDbContextFactory<NetlabDbContext> contexts,
-    ILogger<DatabaseStartup> logger) : IHostedService
+    ScaleOut.PortalInstance instance, ScaleOut.IEventRelay relay, TimeProvider time, ILogger<DatabaseStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -40,31 +40,18 @@ public sealed class DatabaseStartup(DataDirectoryLock dataLock, LabDirectories d
     }
 
     /// <summary>
-    /// Recovery at start: runs and servers left "Running" belong to a dead process. That holds because
-    /// one portal uses a data folder (the lock) and, until instances lease their work, one portal a database.
+    /// Recovery at start: runs and servers left "Running" by a dead process become Interrupted. On
+    /// SQLite that is all of them (one portal per data folder: the lock). On a shared database, only
+    /// those of instances whose lease has expired (the live instances' are theirs; ScaleOut.InstanceLease).
     /// </summary>
     private async Task MarkInterruptedAsync(NetlabDbContext db, CancellationToken cancellationToken)
     {
-        var interrupted = await db.Runs
-            .Where(r => r.Status == RunStatus.Running)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(r => r.Status, RunStatus.Interrupted)
-                .SetProperty(r => r.Error, "The portal stopped while this run was in progress.")
-                .SetProperty(r => r.EventCount, r => db.RunEvents.Count(e => e.RunId == r.Id)), cancellationToken);
-        if (interrupted > 0)
-            logger.LogWarning("Marked {Count} run(s) left running by a previous process as Interrupted", interrupted);
-
-        // No server runs yet in this process, so every record without an end was left by a killed one.
-        // Its end is unknown: the last event it stored is the closest there is.
-        var servers = await db.Servers
-            .Where(s => s.StoppedAt == null)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(s => s.State, s => s.State == ServerStatus.Faulted ? ServerStatus.Faulted : ServerStatus.Interrupted)
-                .SetProperty(s => s.FaultReason, s => s.State == ServerStatus.Faulted ? s.FaultReason : "The portal stopped while this server was running.")
-                .SetProperty(s => s.EventCount, s => db.ServerEvents.LongCount(e => e.ServerId == s.Id))
-                .SetProperty(s => s.StoppedAt, s => db.ServerEvents.Where(e => e.ServerId == s.Id).Max(e => (DateTime?)e.Timestamp) ?? s.StartedAt), cancellationToken);
-        if (servers > 0)
-            logger.LogWarning("Marked {Count} server(s) left running by a previous process as Interrupted", servers);
+        var marked = await ScaleOut.Interruptions.MarkAsync(db, instance.SharesDatabase ? time.GetUtcNow().UtcDateTime - instance.Lease : null, instance.Id, cancellationToken);
+        if (marked.Runs.Count > 0)
+            logger.LogWarning("Marked {Count} run(s) left running by a previous process as Interrupted", marked.Runs.Count);
+        if (marked.Servers.Count > 0)
+            logger.LogWarning("Marked {Count} server(s) left running by a previous process as Interrupted", marked.Servers.Count);
+        await ScaleOut.InstanceLease.EndFollowersAsync(relay, marked);
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ using Netlab.Web.Data;
 using Netlab.Web.Hubs;
 using Netlab.Web.Labs;
 using Netlab.Web.Runs;
+using Netlab.Web.ScaleOut;
 using Netlab.Web.Servers;
 using MudBlazor.Services;
 
@@ -51,7 +52,10 @@ public static class NetlabHosting
 
         // Order matters: hosted services start in registration order and stop in reverse,
         // so the database is migrated before anything runs, and runs stop before servers.
+        // Redis (when configured) before the database: start-up tells other instances' followers what it marked Interrupted.
+        services.AddNetlabScaleOut(builder.Configuration);
         services.AddHostedService<DatabaseStartup>();
+        services.AddHostedService<InstanceLease>();
         // Sign-in cookies and protected browser storage stay valid across restarts, and on every
         // instance sharing the database: the keys live in it (DatabaseStartup brings in older keys/ files).
         services.AddDataProtection().SetApplicationName("Netlab").PersistKeysToDbContext<NetlabDbContext>();

@@ -16,6 +16,30 @@ public sealed class NetlabOptions
 
     public ProbeSettings Probes { get; set; } = new();
 
+    /// <summary>
+    /// A StackExchange.Redis connection string (e.g. "redis:6379"): several portal instances then
+    /// share SignalR groups, live feeds and commands through it. Unset: one process, no Redis.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    public InstanceSettings Instance { get; set; } = new();
+
+    /// <summary>This portal process among several (see README, "Scale-out").</summary>
+    public sealed class InstanceSettings
+    {
+        /// <summary>A readable name for this instance (default: the machine name); a random suffix makes each process's id unique.</summary>
+        public string? Name { get; set; }
+
+        /// <summary>The address shown for this instance (default: the first address it listens on).</summary>
+        public string? Address { get; set; }
+
+        /// <summary>Seconds an instance's lease lasts; it renews it three times as often. Past it, the others take it for dead.</summary>
+        public int LeaseSeconds { get; set; } = 15;
+
+        /// <summary>Seconds a command relayed to the instance that owns a run or a server may take before the caller gives up.</summary>
+        public int CommandTimeoutSeconds { get; set; } = 10;
+    }
+
     public ServerSettings Servers { get; set; } = new();
 
     public RunSettings Runs { get; set; } = new();

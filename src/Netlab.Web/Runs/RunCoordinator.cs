@@ -27,6 +27,8 @@ public sealed class RunCoordinator(
     Servers.ServerManager serverManager,
     TimeProvider time,
     Data.StoreHealth health,
+    ScaleOut.PortalInstance instance,
+    ScaleOut.IEventRelay relay,
     ILogger<RunCoordinator> logger) : IHostedService, Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     /// <summary>How often an end the store refused (a full disk) is tried again.</summary>
@@ -65,12 +67,13 @@ public sealed class RunCoordinator(
 
     public async Task<RunDto> StartAsync(StartRunRequest request, Viewer owner, CancellationToken cancellationToken)
     {
-        if (active.Count >= settings.CurrentValue.Limits.RunningProbes)
+        var (running, ownRunning) = await CountRunningAsync(owner, cancellationToken);
+        if (running >= settings.CurrentValue.Limits.RunningProbes)
             throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Portal full",
                 $"The portal has {settings.CurrentValue.Limits.RunningProbes} runs in progress, its limit (Netlab:Limits:RunningProbes). Try again when some have ended.",
                 extensions: new Dictionary<string, object?> { ["limit"] = settings.CurrentValue.Limits.RunningProbes });
         var limit = settings.CurrentValue.Limits.RunningProbesPerUser;
-        if (active.Values.Count(r => r.Entity.OwnerId == owner.Id) >= limit)
+        if (ownRunning >= limit)
             throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many runs",
                 $"You have {limit} runs in progress, the most one user may have at once. Wait for one to end or cancel one.",
                 extensions: new Dictionary<string, object?> { ["limit"] = limit });
@@ -98,6 +101,7 @@ public sealed class RunCoordinator(
             CreatedAt = time.GetUtcNow().UtcDateTime,
             OwnerId = owner.Id,
             OwnerName = owner.Name,
+            InstanceId = instance.Id,
         };
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
@@ -112,6 +116,20 @@ public sealed class RunCoordinator(
         var dto = RunDto.From(entity);
         RunChanged?.Invoke(new RunChange(dto));
         return dto;
+    }
+
+    /// <summary>
+    /// Runs in progress in the portal and the owner's: this process's in memory; with a shared
+    /// database, every instance's from it (one indexed count; two starts at the same moment in
+    /// two instances may both pass, a limit is not a lock).
+    /// </summary>
+    private async Task<(int All, int Owner)> CountRunningAsync(Viewer owner, CancellationToken cancellationToken)
+    {
+        if (!instance.SharesDatabase)
+            return (active.Count, active.Values.Count(r => r.Entity.OwnerId == owner.Id));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var running = db.Runs.Where(r => r.Status == RunStatus.Running);
+        return (await running.CountAsync(cancellationToken), await running.CountAsync(r => r.OwnerId == owner.Id, cancellationToken));
     }
 
     /// <summary>Asks a running run to stop; false when it is not running.</summary>
@@ -217,6 +235,8 @@ public sealed class RunCoordinator(
             active.TryRemove(entity.Id, out _);
             run.Cancellation.Dispose();
         }
+        // Followers in other instances stop after the last event; the end is stored by now.
+        await relay.EndAsync(ScaleOut.FeedSource.Run, entity.Id);
         var dto = RunDto.From(entity);
         RunChanged?.Invoke(new RunChange(dto));
         // After its last event, through the same forwarder: a hub client sees the end last.
@@ -288,13 +308,13 @@ public sealed class RunCoordinator(
     /// <summary>Moves events from the probe's channel to the store, the feed and the hub group (the shared <see cref="EventPump"/>).</summary>
     private async Task<(int Count, Summary? Summary)> PumpAsync(ActiveRun run)
     {
-        var destination = new RunDestination(run, settings.CurrentValue.Limits.EventsPerRun);
+        var destination = new RunDestination(run, settings.CurrentValue.Limits.EventsPerRun, relay);
         await pump.RunAsync(run.Events.Reader, destination);
         return (destination.Count, destination.Summary);
     }
 
     /// <summary>A run's rows are its RunEvents; live, its feed and its hub group get each event as stored.</summary>
-    private sealed class RunDestination(ActiveRun run, int limit) : IEventDestination
+    private sealed class RunDestination(ActiveRun run, int limit, ScaleOut.IEventRelay relay) : IEventDestination
     {
         public int Count { get; private set; }
         public Summary? Summary { get; private set; }
@@ -329,6 +349,8 @@ public sealed class RunCoordinator(
             run.Feed.Publish([.. batch.Select(e => e.Event)]);
             // One "events" message per batch, the stored JSON as is: hub subscribers get exactly what the API returns.
             run.Hub.PostEvents([.. batch.Select(e => e.Json)]);
+            // Followers in other instances (a no-op in one process).
+            await relay.PublishAsync(ScaleOut.FeedSource.Run, run.Entity.Id, batch);
         }
     }
 

@@ -13,7 +13,8 @@ public sealed record StartRunRequest(string? Probe, TargetDto? Target, JsonEleme
 /// <summary>A run as the API and the UI show it.</summary>
 public sealed record RunDto(
     Guid Id, string Lab, string Probe, TargetDto Target, string TargetAddress, JsonElement Options,
-    RunStatus Status, string? Error, JsonObject? Summary, int EventCount, DateTime CreatedAt, DateTime? EndedAt, OwnerDto? Owner = null)
+    RunStatus Status, string? Error, JsonObject? Summary, int EventCount, DateTime CreatedAt, DateTime? EndedAt, OwnerDto? Owner = null,
+    string? Instance = null)
 {
     public static RunDto From(RunEntity run) => new(
         run.Id, run.Lab, run.Probe, new TargetDto(run.TargetHost, run.TargetPort), run.TargetAddress,
@@ -21,7 +22,7 @@ public sealed record RunDto(
         run.SummaryJson is null ? null : JsonNode.Parse(run.SummaryJson)?.AsObject(),
         run.EventCount, DateTime.SpecifyKind(run.CreatedAt, DateTimeKind.Utc),
         run.EndedAt is { } ended ? DateTime.SpecifyKind(ended, DateTimeKind.Utc) : null,
-        run.OwnerId is null && run.OwnerName is null ? null : new OwnerDto(run.OwnerId, run.OwnerName ?? ""));
+        run.OwnerId is null && run.OwnerName is null ? null : new OwnerDto(run.OwnerId, run.OwnerName ?? ""), run.InstanceId);
 
     /// <summary>A run's summary for the API: the named values flattened, plus the printed lines.</summary>
     public static string SummaryJson(Summary summary)

@@ -11,7 +11,7 @@ namespace Netlab.Web.Runs;
 /// Reads runs and their events: from the live feed while a run is going, from SQLite after.
 /// Students see only their own runs; someone else's run answers 404, as if it did not exist.
 /// </summary>
-public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator, TimeProvider time)
+public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoordinator coordinator, TimeProvider time, ScaleOut.IEventRelay relay)
 {
     /// <summary>The newest runs, as the API lists them: the first page of a <see cref="PageAsync"/> query.</summary>
     public async Task<IReadOnlyList<RunDto>> ListAsync(RunQuery query, Viewer viewer, CancellationToken cancellationToken) =>
@@ -123,6 +123,13 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         return await db.RunEvents.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Seq).Select(e => e.Json).ToListAsync(cancellationToken);
     }
 
+    private async IAsyncEnumerable<LabEvent> StoredAfterAsync(Guid id, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var json in await StoredEventsAsync(id, cancellationToken))
+            if (LabJson.Deserialize(json) is { } e && e.Seq > afterSeq)
+                yield return e;
+    }
+
     /// <summary>
     /// Every event of a run in order (the caller checked access): while it runs, what it has emitted so far and then each
     /// new event live until it ends; after it ended (or after a restart), what was stored.
@@ -134,6 +141,14 @@ public sealed class RunStore(IDbContextFactory<NetlabDbContext> contexts, RunCoo
         if (coordinator.FindLive(id) is { } feed)
         {
             await foreach (var e in feed.FollowAsync(cancellationToken))
+                yield return e;
+            yield break;
+        }
+        // Running in another instance: its relay, with the store for what came before.
+        if (relay.Enabled && (await LoadAsync(id, cancellationToken)).Status == RunStatus.Running)
+        {
+            await foreach (var e in ScaleOut.RemoteFollow.FollowAsync(relay, ScaleOut.FeedSource.Run, id, 0,
+                async ct => (await LoadAsync(id, ct)).Status == RunStatus.Running, (after, ct) => StoredAfterAsync(id, after, ct), cancellationToken))
                 yield return e;
             yield break;
         }

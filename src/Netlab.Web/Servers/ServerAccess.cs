@@ -5,7 +5,8 @@ namespace Netlab.Web.Servers;
 /// <summary>
 /// The one ownership rule for every route under /api/servers/{id}: the generic ones and each lab's
 /// own (mailbox, zone, faults). A student's id routes reach only their own servers; someone else's
-/// server answers 404, as if it did not exist. Staff reach all.
+/// server answers 404, as if it did not exist. Staff reach all. A request for a server running in
+/// another portal instance is relayed to it (ScaleOut.OwnerForwarding).
 /// </summary>
 public static class ServerAccess
 {
@@ -17,7 +18,8 @@ public static class ServerAccess
             var http = context.HttpContext;
             if (http.Request.RouteValues["id"] is string text && Guid.TryParse(text, out var id))
                 await http.RequestServices.GetRequiredService<ServerStore>().GetAsync(id, Viewer.Of(http.User), http.RequestAborted);
-            return await next(context);
+            // A server living in another instance: that instance carries the request out (reads of the store excepted).
+            return await ScaleOut.OwnerForwarding.RelayedAsync(http, ScaleOut.FeedSource.Server) ?? await next(context);
         });
         return group;
     }

@@ -19,17 +19,18 @@ public sealed record StartServerRequest(string? Lab, int Port, JsonElement? Opti
 /// <summary>
 /// A lab server as the API and the UI show it, running or stored. DroppedEvents: events it
 /// emitted that were not stored (over the per-server limit, or faster than they could be read).
+/// Instance: the portal instance it lives in (several instances; see ScaleOut).
 /// </summary>
 public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, ServerStatus State, string? FaultReason,
     JsonElement Options, DateTime StartedAt, long DroppedEvents, DateTime? StoppedAt = null, long EventCount = 0,
-    string? OwnerId = null, string? OwnerName = null)
+    string? OwnerId = null, string? OwnerName = null, string? Instance = null)
 {
-    /// <summary>True while the server runs in this process (it can be stopped, reloaded, followed live); a stored end always has a time.</summary>
+    /// <summary>True while the server runs (in this instance or another: it can be stopped, reloaded, followed live); a stored end always has a time.</summary>
     public bool IsLive => StoppedAt is null;
 
     public static ServerDto From(ServerEntity e) => new(e.Id, e.Lab, e.Address, e.Port, e.State, e.FaultReason,
         JsonElement.Parse(e.OptionsJson), DateTime.SpecifyKind(e.StartedAt, DateTimeKind.Utc), e.DroppedEvents,
-        e.StoppedAt is { } stopped ? DateTime.SpecifyKind(stopped, DateTimeKind.Utc) : null, e.EventCount, e.OwnerId, e.OwnerName);
+        e.StoppedAt is { } stopped ? DateTime.SpecifyKind(stopped, DateTimeKind.Utc) : null, e.EventCount, e.OwnerId, e.OwnerName, e.InstanceId);
 }
 
 /// <summary>
@@ -40,7 +41,8 @@ public sealed record ServerDto(Guid Id, string Lab, string Address, int Port, Se
 /// once stopped it is only in the store (<see cref="ServerStore"/>).
 /// </summary>
 public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, IHubContext<RunsHub> hub,
-    IDbContextFactory<NetlabDbContext> contexts, EventPump pump, Data.LabDirectories directories, TimeProvider time, ILogger<ServerManager> logger)
+    IDbContextFactory<NetlabDbContext> contexts, EventPump pump, Data.LabDirectories directories, TimeProvider time,
+    ScaleOut.PortalInstance instance, ScaleOut.IEventRelay relay, ILogger<ServerManager> logger)
     : IHostedService, ILabServerDirectory
 {
     /// <summary>Events kept per server for a newly opened page; servers under load emit many.</summary>
@@ -50,6 +52,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     private readonly ConcurrentDictionary<Guid, HostedServer> servers = new();
 
     private ILogger Logger => logger;
+
+    private readonly ScaleOut.IEventRelay relay = relay;
 
     private long MaxStoredEvents => settings.CurrentValue.Servers.MaxStoredEventsPerServer;
 
@@ -103,12 +107,13 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
     /// <param name="owner">Who starts it: stored with it, and counted against their limit of running servers.</param>
     public async Task<ServerDto> StartAsync(StartServerRequest request, Accounts.Viewer owner, CancellationToken cancellationToken)
     {
-        if (servers.Count >= settings.CurrentValue.Limits.Servers)
+        var (running, ownRunning) = await CountRunningAsync(owner, cancellationToken);
+        if (running >= settings.CurrentValue.Limits.Servers)
             throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "Portal full",
                 $"The portal runs {settings.CurrentValue.Limits.Servers} lab servers, its limit (Netlab:Limits:Servers). Try again when some have stopped.",
                 extensions: new Dictionary<string, object?> { ["limit"] = settings.CurrentValue.Limits.Servers });
         var limit = settings.CurrentValue.Limits.ServersPerUser;
-        if (servers.Values.Count(s => s.Entity.OwnerId == owner.Id) >= limit)
+        if (ownRunning >= limit)
             throw new ProblemException(StatusCodes.Status429TooManyRequests, "Too many servers",
                 $"You have {limit} lab servers running, the most one user may have at once. Stop one first.",
                 extensions: new Dictionary<string, object?> { ["limit"] = limit });
@@ -161,6 +166,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             State = Status(server.State),
             FaultReason = server.FaultReason,
             StartedAt = time.GetUtcNow().UtcDateTime,
+            InstanceId = instance.Id,
         };
         try
         {
@@ -180,6 +186,16 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
         logger.LogInformation("Started {Lab} server {Id} on {EndPoint}", lab.Id, id, server.LocalEndPoint);
         ServersChanged?.Invoke();
         return hosted.ToDto();
+    }
+
+    /// <summary>Servers running in the portal and the owner's: in memory in one process, from the shared database across instances.</summary>
+    private async Task<(int All, int Owner)> CountRunningAsync(Accounts.Viewer owner, CancellationToken cancellationToken)
+    {
+        if (!instance.SharesDatabase)
+            return (servers.Count, servers.Values.Count(s => s.Entity.OwnerId == owner.Id));
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var running = db.Servers.Where(s => s.StoppedAt == null);
+        return (await running.CountAsync(cancellationToken), await running.CountAsync(s => s.OwnerId == owner.Id, cancellationToken));
     }
 
     /// <summary>
@@ -227,6 +243,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             logger.LogError(e, "Could not record the end of server {Id}", entity.Id);
         }
         servers.TryRemove(entity.Id, out _);
+        // Followers in other instances stop; the end is stored by now.
+        await relay.EndAsync(ScaleOut.FeedSource.Server, entity.Id);
         logger.LogInformation("Stopped {Lab} server {Id}", entity.Lab, entity.Id);
         ServersChanged?.Invoke();
     }
@@ -319,6 +337,8 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
             if (Array.Exists(events, e => e is ServerStateChanged))
                 manager.ServersChanged?.Invoke();
             Hub.Post("events", events);
+            // Followers in other instances (a no-op in one process).
+            await manager.relay.PublishAsync(ScaleOut.FeedSource.Server, Entity.Id, batch);
         }
 
         /// <summary>The server's hub group, fed on its own task so a slow hub client never holds up the pump.</summary>
@@ -326,7 +346,7 @@ public sealed class ServerManager(IOptionsMonitor<NetlabOptions> settings, LabEn
 
         public ServerDto ToDto() => new(Entity.Id, Entity.Lab, Server.LocalEndPoint?.Address.ToString() ?? Entity.Address, Server.LocalEndPoint?.Port ?? Entity.Port,
             Status(Server.State), Server.FaultReason, options, DateTime.SpecifyKind(Entity.StartedAt, DateTimeKind.Utc), NotStored + Server.Events.Dropped,
-            null, Entity.EventCount, Entity.OwnerId, Entity.OwnerName);
+            null, Entity.EventCount, Entity.OwnerId, Entity.OwnerName, Entity.InstanceId);
     }
 }
 

@@ -20,7 +20,7 @@ public enum ServerEvents
 /// Reads lab servers and their events: a running server as <see cref="ServerManager"/> has it,
 /// a stopped one (or one from before a restart) from SQLite.
 /// </summary>
-public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, ServerManager manager)
+public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, ServerManager manager, ScaleOut.IEventRelay relay)
 {
     /// <summary>Most events one page returns.</summary>
     public const int MaxPage = 5000;
@@ -41,6 +41,22 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
     /// <summary>A server by id with no access check: for views of a server the page already got through <see cref="GetAsync"/>.</summary>
     public async Task<ServerDto> LoadAsync(Guid id, CancellationToken cancellationToken) =>
         manager.TryGet(id) ?? await FindStoredAsync(id, cancellationToken) ?? throw ProblemException.NotFound("server", id);
+
+    /// <summary>
+    /// The running servers the viewer may see, oldest first: this process's; with several
+    /// instances, every instance's (from the store, this one's as they are now).
+    /// </summary>
+    public async Task<IReadOnlyList<ServerDto>> RunningAsync(Viewer viewer, CancellationToken cancellationToken)
+    {
+        if (!relay.Enabled)
+            return manager.List(viewer);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Servers.AsNoTracking().Where(s => s.StoppedAt == null);
+        if (!viewer.IsStaff)
+            query = query.Where(s => s.OwnerId == viewer.Id);
+        var stored = await query.OrderBy(s => s.StartedAt).ThenBy(s => s.Id).ToListAsync(cancellationToken);
+        return [.. stored.Select(s => manager.TryGet(s.Id) ?? ServerDto.From(s))];
+    }
 
     /// <summary>Stored servers the viewer may see, newest first, running ones as they are now.</summary>
     public async Task<IReadOnlyList<ServerDto>> ListAsync(string? lab, ServerStatus? state, int limit, Viewer viewer, CancellationToken cancellationToken, string? owner = null)
@@ -105,6 +121,16 @@ public sealed class ServerStore(IDbContextFactory<NetlabDbContext> contexts, Ser
         bool live = true)
     {
         var feed = manager.FindFeed(id);
+        if (feed is null && relay.Enabled && live && (await LoadAsync(id, cancellationToken)) is { IsLive: true } remote)
+        {
+            // Running in another instance: its relay, with the store for what came before.
+            if (which == ServerEvents.Recent)
+                afterSeq = Math.Max(afterSeq, remote.EventCount - RecentStored);
+            await foreach (var e in ScaleOut.RemoteFollow.FollowAsync(relay, ScaleOut.FeedSource.Server, id, afterSeq,
+                async ct => (await LoadAsync(id, ct)).IsLive, (after, ct) => StoredAsync(id, after, long.MaxValue, ct), cancellationToken))
+                yield return e;
+            yield break;
+        }
         if (feed is null)
         {
             // Stopped: the record's end is written after the pump stored everything.

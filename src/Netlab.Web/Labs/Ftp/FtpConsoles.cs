@@ -23,7 +23,7 @@ public sealed record FtpCommandRequest(string? Line);
 /// own scratch folder on the portal host (the local side of lcd, get and put) and its own live
 /// transcript of the control and data channels. Idle consoles are closed after a while.
 /// </summary>
-public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, ILogger<FtpConsoles> logger) : BackgroundService
+public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvironment environment, ScaleOut.LiveOwners owners, ILogger<FtpConsoles> logger) : BackgroundService
 {
     private static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(30);
     private const int MaxConsoles = 100;
@@ -36,6 +36,11 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
     private readonly ConcurrentDictionary<Guid, FtpConsole> consoles = new();
 
     private string ScratchRoot => Path.Combine(environment.DataDirectory ?? Path.GetTempPath(), "ftp-scratch");
+
+    /// <summary>Its kind among the things an instance holds (ScaleOut.LiveOwners).</summary>
+    public const string OwnerKind = "ftp-console";
+
+    public bool IsHere(Guid id) => consoles.ContainsKey(id);
 
     public FtpConsoleDto Create(Viewer owner)
     {
@@ -70,6 +75,8 @@ public sealed class FtpConsoles(IOptionsMonitor<NetlabOptions> settings, LabEnvi
             console.Feed.Complete();
         });
         consoles[id] = console;
+        // With several instances, a request for it reaching another one is relayed here.
+        owners.Add(OwnerKind, id);
         return console.ToDto();
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netlab.Web.Accounts;
 using Netlab.Web.Hosting;
+using Netlab.Web.ScaleOut;
 
 namespace Netlab.Web.Labs.Ftp;
 
@@ -10,7 +11,8 @@ public static class FtpConsolesApi
 {
     public static RouteGroupBuilder MapFtpConsolesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/ftp/consoles").WithTags("FTP consoles");
+        var api = app.MapGroup("/api/ftp/consoles").WithTags("FTP consoles")
+            .ForwardToRegisteredOwner(FtpConsoles.OwnerKind, (services, id) => services.GetRequiredService<FtpConsoles>().IsHere(id));
         // Every route with a console id: someone else's console answers 404, as if it did not exist.
         api.AddEndpointFilter(async (context, next) =>
         {

@@ -25,7 +25,7 @@ public sealed record TcpConsoleLine(string? Line);
 /// console (and transcript) until it is deleted or the portal stops; consoles of past the idle
 /// limit are removed.
 /// </summary>
-public sealed class TcpConsoles(IOptionsMonitor<NetlabOptions> settings, TargetPolicy targets, LabEnvironment environment) : BackgroundService
+public sealed class TcpConsoles(IOptionsMonitor<NetlabOptions> settings, TargetPolicy targets, LabEnvironment environment, ScaleOut.LiveOwners owners) : BackgroundService
 {
     private const int MaxConsoles = 100;
     private const int Retained = 5_000;
@@ -33,6 +33,11 @@ public sealed class TcpConsoles(IOptionsMonitor<NetlabOptions> settings, TargetP
     private static readonly TimeSpan ClosedLimit = TimeSpan.FromMinutes(30);
 
     private readonly ConcurrentDictionary<Guid, Console> consoles = new();
+
+    /// <summary>Its kind among the things an instance holds (ScaleOut.LiveOwners).</summary>
+    public const string OwnerKind = "tcp-console";
+
+    public bool IsHere(Guid id) => consoles.ContainsKey(id);
 
     public async Task<TcpConsoleDto> OpenAsync(Viewer owner, TcpConsoleRequest request, CancellationToken cancellationToken)
     {
@@ -72,6 +77,8 @@ public sealed class TcpConsoles(IOptionsMonitor<NetlabOptions> settings, TargetP
         }
         var console = new Console(id, target.ToString(), options, session, events, feed, pump, DateTime.UtcNow, new OwnerDto(owner.Id, owner.Name));
         consoles[id] = console;
+        // With several instances, a request for it reaching another one is relayed here.
+        owners.Add(OwnerKind, id);
         return console.ToDto();
     }
 

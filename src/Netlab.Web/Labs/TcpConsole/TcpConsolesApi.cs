@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Netlab.Web.Accounts;
+using Netlab.Web.ScaleOut;
 
 namespace Netlab.Web.Labs.TcpConsole;
 
@@ -8,7 +9,8 @@ public static class TcpConsolesApi
 {
     public static RouteGroupBuilder MapTcpConsolesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/tcp-consoles").WithTags("TCP consoles");
+        var api = app.MapGroup("/api/tcp-consoles").WithTags("TCP consoles")
+            .ForwardToRegisteredOwner(TcpConsoles.OwnerKind, (services, id) => services.GetRequiredService<TcpConsoles>().IsHere(id));
         // Every route with a console id: someone else's console answers 404, as if it did not exist.
         api.AddEndpointFilter(async (context, next) =>
         {
