@@ -86,7 +86,7 @@ public sealed class FtpServerGrader(FtpServerGraderOptions options, LabEnvironme
         await Check(checks, "PWD", 1, "257 and the current directory in double quotes, e.g. 257 \"/\"", target, events, login: true, async (c, ct) =>
         {
             var r = await c.CommandAsync("PWD", ct);
-            return r.Code == 257 && Quoted(r.Message) is not null ? (true, r.ToString())
+            return r.Code == 257 && FtpShell.QuotedPath(r.Message) is not null ? (true, r.ToString())
                 : (false, $"PWD answered \"{r}\": reply 257 with the path in double quotes (RFC 959 appendix II), e.g. 257 \"/\" is the current directory");
         }, cancellationToken);
         await Check(checks, "CWD", 1, $"CWD {options.Directory} answered 250, then PWD names {options.Directory}", target, events, login: true, async (c, ct) =>
@@ -95,7 +95,7 @@ public sealed class FtpServerGrader(FtpServerGraderOptions options, LabEnvironme
             if (r.Code != 250)
                 return (false, $"CWD {options.Directory} answered \"{r}\": change the session's directory and reply 250");
             var pwd = await c.CommandAsync("PWD", ct);
-            var path = pwd.Code == 257 ? Quoted(pwd.Message) : null;
+            var path = pwd.Code == 257 ? FtpShell.QuotedPath(pwd.Message) : null;
             return path is not null && path.TrimEnd('/').EndsWith(options.Directory.TrimEnd('/'), StringComparison.Ordinal)
                 ? (true, $"{r}; {pwd}")
                 : (false, $"CWD answered 250 but PWD then answered \"{pwd}\": the current directory must now end in {options.Directory}");
@@ -347,24 +347,5 @@ public sealed class FtpServerGrader(FtpServerGraderOptions options, LabEnvironme
             return data.Length == expected.Size ? (true, $"{data.Length} bytes")
                 : (false, $"{data.Length} bytes instead of {expected.Size}: send the whole file unchanged, then close the data connection");
         return data.Length > 0 ? (true, $"{data.Length} bytes") : (false, "the file came as 0 bytes");
-    }
-
-    /// <summary>The path in a 257 reply: the text between the first quote and its closing one (doubled quotes inside).</summary>
-    private static string? Quoted(string text)
-    {
-        var start = text.IndexOf('"');
-        if (start < 0)
-            return null;
-        var path = new StringBuilder();
-        for (var i = start + 1; i < text.Length; i++)
-        {
-            if (text[i] != '"')
-                path.Append(text[i]);
-            else if (i + 1 < text.Length && text[i + 1] == '"')
-                path.Append(text[++i]);
-            else
-                return path.ToString();
-        }
-        return null;
     }
 }
