@@ -62,8 +62,6 @@ public sealed class RunCoordinator(
     /// <summary>The end of a run the store has not taken yet (a full disk), which the stored record (still Running) lacks.</summary>
     public RunDto? UnsavedEnd(Guid id) => unsavedEnds.TryGetValue(id, out var entity) ? RunDto.From(entity) : null;
 
-    /// <summary>Whether the viewer may see the run (their own, or they are staff), while it runs.</summary>
-    public bool IsActiveFor(Guid id, Viewer viewer) => active.TryGetValue(id, out var run) && viewer.CanSee(run.Entity.OwnerId);
 
     public async Task<RunDto> StartAsync(StartRunRequest request, Viewer owner, CancellationToken cancellationToken)
     {
@@ -158,7 +156,6 @@ public sealed class RunCoordinator(
         if (pause) pausable.Pause(); else pausable.Resume();
     }
 
-    public bool? IsPaused(Guid id) => active.TryGetValue(id, out var run) && run.Probe is IPausable p ? p.Paused : null;
 
     private async Task ExecuteAsync(ActiveRun run, IProbe probe, ProbeTarget target)
     {

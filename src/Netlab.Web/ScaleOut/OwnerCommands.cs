@@ -36,15 +36,6 @@ public sealed class OwnerCommands(ServerManager servers, RunCoordinator runs, II
         return (await commands.SendAsync(owner, "cancel-run", id.ToString(), cancellationToken)).Status < 400;
     }
 
-    /// <summary>Pauses or resumes a running run here or in its instance (409 when it is not running).</summary>
-    public async Task SetPausedAsync(Guid id, bool pause, CancellationToken cancellationToken = default)
-    {
-        if (await RemoteOwnerAsync(FeedSource.Run, id, cancellationToken) is { } owner)
-            (await commands.SendAsync(owner, pause ? "pause-run" : "resume-run", id.ToString(), cancellationToken)).ThrowIfProblem();
-        else
-            runs.SetPaused(id, pause);
-    }
-
     /// <summary>Stops a running server here or in its instance (404/409 as <see cref="ServerManager.StopAsync(Guid)"/>).</summary>
     public async Task StopServerAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -64,9 +55,6 @@ public sealed class OwnerCommands(ServerManager servers, RunCoordinator runs, II
             case "cancel-run":
                 return runs.Cancel(Guid.Parse(payload)) ? CommandReply.Ok()
                     : CommandReply.Problem(new ProblemException(StatusCodes.Status409Conflict, "Run not running", $"Run {payload} is not running."));
-            case "pause-run" or "resume-run":
-                runs.SetPaused(Guid.Parse(payload), kind == "pause-run");
-                return CommandReply.Ok();
             case "stop-server":
                 await servers.StopAsync(Guid.Parse(payload));
                 return CommandReply.Ok();
